@@ -1,0 +1,133 @@
+"""A typed Prometheus `relabel_config`, rendered as prometheus.yml (snake_case) and as
+prometheus-operator `relabelings` / `metricRelabelings` (camelCase).
+
+The rules mirror Prometheus' own config checks and prometheus-operator's `ValidateRelabelConfig`: the operator
+accepts an invalid ServiceMonitor and silently drops it at reconcile time, so every rule is checked here, at
+`pulumi preview` time, instead.
+"""
+import re
+from typing import Literal
+
+import re2
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+Action = Literal[
+    "replace", "keep", "drop", "keepequal", "dropequal", "hashmod",
+    "labelmap", "labeldrop", "labelkeep", "lowercase", "uppercase",
+]
+
+DEFAULT_SEPARATOR = ";"
+DEFAULT_REGEX = "(.*)"
+DEFAULT_REPLACEMENT = "$1"
+
+# Which fields each action reads. A field set for an action that ignores it is a mistake worth reporting.
+_FIELDS_USED: dict[str, tuple[str, ...]] = {
+    "replace": ("source_labels", "separator", "regex", "target_label", "replacement"),
+    "keep": ("source_labels", "separator", "regex"),
+    "drop": ("source_labels", "separator", "regex"),
+    "keepequal": ("source_labels", "separator", "target_label"),
+    "dropequal": ("source_labels", "separator", "target_label"),
+    "hashmod": ("source_labels", "separator", "target_label", "modulus"),
+    "labelmap": ("regex", "replacement"),
+    "labeldrop": ("regex",),
+    "labelkeep": ("regex",),
+    "lowercase": ("source_labels", "separator", "target_label"),
+    "uppercase": ("source_labels", "separator", "target_label"),
+}
+_TARGET_LABEL_REQUIRED = {"replace", "hashmod", "lowercase", "uppercase", "keepequal", "dropequal"}
+LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+# `replace` may build the target label from capture groups, e.g. `${1}_total`.
+_TEMPLATED_LABEL_NAME = re.compile(r"^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$")
+_CAMEL = {"source_labels": "sourceLabels", "target_label": "targetLabel"}
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+
+
+def compile_re2(pattern: str):
+    """Compile as Prometheus does (RE2, anchored at both ends); ValueError says why it does not compile."""
+    try:
+        return re2.compile(f"^(?s:{pattern})$", options=_RE2_OPTIONS)
+    except re2.error as error:
+        reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
+        raise ValueError(f"must be an RE2 regular expression as Prometheus uses ({reason})") from None
+
+
+class RelabelConfig(BaseModel):
+    """One Prometheus relabel step. Defaults are Prometheus' own: action replace, regex (.*), separator ;."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source_labels: tuple[str, ...] | None = None
+    separator: str = DEFAULT_SEPARATOR
+    target_label: str | None = None
+    regex: str = DEFAULT_REGEX
+    modulus: int | None = None
+    replacement: str = DEFAULT_REPLACEMENT
+    action: Action = "replace"
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _lowercase_action(cls, value):
+        # Prometheus lowercases the action; the operator's enum lists both spellings.
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("source_labels")
+    @classmethod
+    def _source_labels_are_label_names(cls, labels):
+        for label in labels or ():
+            if not LABEL_NAME.match(label):
+                raise ValueError(f"{label!r} is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)")
+        return labels
+
+    @field_validator("regex")
+    @classmethod
+    def _regex_compiles_under_re2(cls, regex):
+        compile_re2(regex)
+        return regex
+
+    @model_validator(mode="after")
+    def _action_rules(self):
+        used = _FIELDS_USED[self.action]
+        unused = sorted(name for name in self.model_fields_set - {"action"} if name not in used)
+        if unused:
+            raise ValueError(f"action {self.action} does not use {', '.join(unused)}; it reads only {', '.join(used)}")
+        if self.action in _TARGET_LABEL_REQUIRED and not self.target_label:
+            raise ValueError(f"action {self.action} requires target_label")
+        if self.target_label is not None:
+            pattern = _TEMPLATED_LABEL_NAME if self.action == "replace" else LABEL_NAME
+            if not pattern.match(self.target_label):
+                raise ValueError(f"target_label {self.target_label!r} is not a valid label name")
+        if self.action == "hashmod" and not self.modulus:
+            raise ValueError("action hashmod requires a modulus greater than 0")
+        if self.modulus is not None and self.modulus < 0:
+            raise ValueError("modulus must not be negative")
+        if self.action in ("keepequal", "dropequal") and not self.source_labels:
+            raise ValueError(f"action {self.action} requires source_labels")
+        return self
+
+    def _fields(self) -> list[tuple[str, object]]:
+        """The fields this action reads, in Prometheus' documented order; unset optional ones left out."""
+        order = ("source_labels", "separator", "target_label", "regex", "modulus", "replacement")
+        used = _FIELDS_USED[self.action]
+        pairs = [(name, getattr(self, name)) for name in order if name in used]
+        return [(name, list(value) if isinstance(value, tuple) else value) for name, value in pairs if value is not None] + [
+            ("action", self.action)
+        ]
+
+    def to_prometheus(self) -> dict:
+        """prometheus.yml `relabel_configs` entry (snake_case)."""
+        return dict(self._fields())
+
+    def to_operator(self) -> dict:
+        """prometheus-operator `relabelings` entry (camelCase)."""
+        return {_CAMEL.get(name, name): value for name, value in self._fields()}
+
+
+def static_label(name: str, value: str) -> RelabelConfig:
+    """Add a fixed label to every series of a target.
+
+    `__address__` always exists, so the default regex always matches and the replacement (with `$` escaped,
+    so it is never read as a capture group reference) is written to the target label.
+    """
+    return RelabelConfig(source_labels=("__address__",), target_label=name, replacement=value.replace("$", "$$"))

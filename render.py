@@ -1,0 +1,69 @@
+"""Offline render: every object of a stack as YAML, one file per object, with no Pulumi CLI and no cluster.
+
+    python render.py --stack dev [--out rendered]
+
+Writes rendered/<stack>/<kind>-<namespace>-<name>.yaml from the same builders the program registers, plus the
+Alertmanager config (credentials as placeholders) and, for a Swarm stack, the Swarm plan. Output is deterministic.
+"""
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import yaml
+
+from components.alertmanager.kubernetes import config_text
+from components.manifest import kubernetes_objects, swarm_files
+from stacks.loader import ROOT, SettingsError, load_offline
+
+
+def object_filename(obj: dict) -> str:
+    metadata = obj["metadata"]
+    return f"{obj['kind'].lower()}-{metadata.get('namespace', 'cluster')}-{metadata['name']}.yaml"
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """No `&id001` anchors: builders may share a dict (labels, relabelings) between places; files spell it out."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+def dump(document) -> str:
+    return yaml.dump(document, Dumper=_PlainDumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+def render(stack: str, out: Path) -> list[Path]:
+    loaded = load_offline(stack)
+    target = out / stack
+    if target.exists():
+        shutil.rmtree(target)
+    files = {object_filename(obj): dump(obj) for obj in kubernetes_objects(loaded)}
+    files["alertmanager/alertmanager.yml"] = config_text(loaded.settings.alertmanager, loaded.secrets)
+    files |= {name: dump(document) for name, document in swarm_files(loaded).items()}
+    written = []
+    for name, text in sorted(files.items()):
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        written.append(path)
+    return written
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", default="dev")
+    parser.add_argument("--out", type=Path, default=ROOT / "rendered")
+    args = parser.parse_args(argv)
+    try:
+        written = render(args.stack, args.out)
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    for path in written:
+        print(path.relative_to(args.out.parent) if path.is_relative_to(args.out.parent) else path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Settings of the Alertmanager cluster: where it runs, how many peers, and its routing."""
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, ValidationInfo, model_validator
+
+from components.alertmanager.routing import RoutingConfig
+from stacks.model import Image, Model, Name, Port, ResourceQuantities, Resources
+
+_GO_DURATION = re.compile(r"^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$")
+
+
+def _go_duration(value: str) -> str:
+    # The Alertmanager CR's `retention` takes only h, m, s and ms (no d, w or y).
+    if not value or not _GO_DURATION.match(value):
+        raise ValueError("must be a duration in h, m, s and ms only, such as 120h (the Alertmanager CRD has no d or w)")
+    return value
+
+
+class SwarmSettings(Model):
+    nodes: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")]] = []
+    """Node hostnames, one per peer in peer order: peer i is pinned to nodes[i-1]."""
+    docker_host: str = "unix:///var/run/docker.sock"
+    """The Docker endpoint of a Swarm manager (unix://, tcp:// or ssh://)."""
+    network: Name = "alertmanager"
+    first_published_port: Port = 19093
+    """Peer i publishes its web port (9093) at first_published_port + i - 1."""
+
+
+class AlertmanagerSettings(Model):
+    backend: Literal["kubernetes", "swarm"] = "kubernetes"
+    name: Annotated[Name, Field(max_length=40)] = "main"
+    namespace: Name = "monitoring"
+    replicas: Annotated[int, Field(ge=1, le=9)] = 1
+    image: Image = "prom/alertmanager:v0.28.1"
+    anti_affinity: Literal["soft", "hard"] = "soft"
+    retention: Annotated[str, AfterValidator(_go_duration)] = "120h"
+    resources: Resources = Resources(requests=ResourceQuantities(cpu="10m", memory="64Mi"),
+                                     limits=ResourceQuantities(cpu="200m", memory="256Mi"))
+    swarm: SwarmSettings = SwarmSettings()
+    routing: RoutingConfig = RoutingConfig()
+
+    @model_validator(mode="after")
+    def _peers(self, info: ValidationInfo):
+        if self.backend == "swarm":
+            if len(self.swarm.nodes) != self.replicas:
+                raise ValueError(f"the swarm backend pins each of the {self.replicas} peers to its own node: "
+                                 f"swarm.nodes must list {self.replicas} node(s), it lists {len(self.swarm.nodes)}")
+            if len(set(self.swarm.nodes)) != len(self.swarm.nodes):
+                raise ValueError("swarm.nodes must not repeat a node: two peers on one node fail together")
+        stack = (info.context or {}).get("stack")
+        if stack == "prod" and self.replicas % 2 == 0:
+            raise ValueError(f"prod refuses an even number of peers ({self.replicas}): prod runs 3 or 5 peers, "
+                             "one per node, as kube-prometheus does; an even count adds a peer but no tolerated failure zone")
+        return self

@@ -1,0 +1,77 @@
+"""The base of every settings model, and the value types several of them share."""
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from stacks.durations import parse_duration
+from stacks.rules import dns1123_label, kubernetes_label_key, kubernetes_label_value
+
+_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
+IMAGE = re.compile(
+    r"^(?P<repository>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+)
+
+
+def _duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+def _quantity(value: str) -> str:
+    if not _QUANTITY.match(value):
+        raise ValueError("must be a Kubernetes quantity such as 250m, 1, 512Mi or 2Gi")
+    return value
+
+
+def _image(value: str) -> str:
+    if not IMAGE.match(value):
+        raise ValueError("must be an image reference repository[:tag][@sha256:<64 hex>] in lowercase")
+    return value
+
+
+def image_version(image: str) -> str:
+    """The image tag (or the start of its digest), for the app.kubernetes.io/version label."""
+    match = IMAGE.match(image)
+    if match["tag"]:
+        return match["tag"][:63].rstrip("-_.")
+    return match["digest"].removeprefix("sha256:")[:12] if match["digest"] else "unversioned"
+
+
+def _label_map(labels: dict[str, str]) -> dict[str, str]:
+    for key, value in labels.items():
+        kubernetes_label_key(key)
+        kubernetes_label_value(value)
+    return labels
+
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+Duration = Annotated[str, AfterValidator(_duration)]
+Quantity = Annotated[str, AfterValidator(_quantity)]
+Image = Annotated[str, AfterValidator(_image)]
+Name = Annotated[str, AfterValidator(dns1123_label)]
+KubernetesLabels = Annotated[dict[str, str], AfterValidator(_label_map)]
+LabelValue = Annotated[str, AfterValidator(kubernetes_label_value)]
+
+
+class Model(BaseModel):
+    """Frozen, unknown keys rejected, camelCase in the stack files."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+
+class ResourceQuantities(Model):
+    cpu: Quantity
+    memory: Quantity
+
+
+class Resources(Model):
+    """Requests and limits of one container; every container gets both."""
+
+    requests: ResourceQuantities
+    limits: ResourceQuantities
+
+    def to_kubernetes(self) -> dict:
+        return self.model_dump()

@@ -1,0 +1,98 @@
+"""Every stack setting, its default and its rules, in one typed model.
+
+`Pulumi.<stack>.yaml` holds only what differs from these defaults. Field names are snake_case here and camelCase
+in the stack files (`web_concurrency` ↔ `django-observability:webConcurrency`), following the Prometheus and
+Kubernetes names where one exists.
+"""
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+from components.relabel import LABEL_NAME, RelabelConfig
+from stacks.alertmanager import AlertmanagerSettings
+from stacks.durations import parse_duration
+from stacks.model import (Duration, Image, KubernetesLabels, LabelValue, Model, Name, Port,
+                          ResourceQuantities, Resources)
+from stacks.rules import dns1123_label
+
+MAX_WORKERS = 64
+"""The documented maximum of gunicorn workers per pod: one named metrics port each; past this, add replicas."""
+
+
+def _prometheus_label_map(labels: dict[str, str]) -> dict[str, str]:
+    for name in labels:
+        if not LABEL_NAME.match(name) or name.startswith("__"):
+            raise ValueError(f"{name!r} is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, no leading __)")
+    return labels
+
+
+class StackSettings(Model):
+    # Where it goes
+    kube_context: Annotated[str, Field(min_length=1)]
+    """The kubeconfig context `pulumi up` deploys to."""
+    render_yaml_to_directory: str | None = None
+    """When set, nothing is deployed: the Kubernetes provider writes the manifests into this directory (kubeContext
+    is then not used). `make up`/`make preview` set it through DJANGO_OBSERVABILITY_RENDER_DIR."""
+    namespace: Name = "app"
+    create_namespace: bool = True
+
+    # The Django deployment
+    app_name: Annotated[str, AfterValidator(lambda value: dns1123_label(value, max_length=50))] = "app-django"
+    part_of: LabelValue = "django-observability"
+    image: Image
+    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    replicas: Annotated[int, Field(ge=1, le=100)] = 1
+    web_concurrency: Annotated[int, Field(ge=1, le=MAX_WORKERS)] = 2
+    metrics_mode: Literal["per-worker-ports", "multiprocess"] = "per-worker-ports"
+    http_port: Port = 5000
+    service_port: Port = 80
+    metrics_start_port: Port = 5001
+    resources: Resources = Resources(requests=ResourceQuantities(cpu="100m", memory="256Mi"),
+                                     limits=ResourceQuantities(cpu="1", memory="512Mi"))
+
+    # How Prometheus scrapes it
+    metrics_path: Annotated[str, Field(pattern=r"^/\S*$")] = "/metrics"
+    scrape_interval: Duration = "15s"
+    scrape_timeout: Duration = "10s"
+    service_monitor_labels: KubernetesLabels = {}
+    """Labels on the ServiceMonitor itself, for a Prometheus' serviceMonitorSelector (e.g. release: kube-prometheus-stack)."""
+    prometheus_namespace: Name = "monitoring"
+    prometheus_pod_labels: KubernetesLabels = {"app.kubernetes.io/name": "prometheus"}
+    """Where Prometheus runs: the only pods the NetworkPolicies let reach metrics ports and Alertmanager."""
+    static_labels: Annotated[dict[str, str], AfterValidator(_prometheus_label_map)] = {}
+    relabelings: list[RelabelConfig] = []
+    metric_relabelings: list[RelabelConfig] = []
+
+    # Alerting
+    alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self):
+        """Rules between settings, all reported together (each under the key a user would change)."""
+        problems: list[tuple[str, object, str]] = []
+        first, last = self.metrics_start_port, self.metrics_start_port + self.metrics_port_count - 1
+        if last > 65535:
+            problems.append(("metricsStartPort", first, f"the metrics ports {first}-{last} must end at or below 65535"))
+        if first <= self.http_port <= last:
+            problems.append(("httpPort", self.http_port, f"must not fall inside the metrics ports {first}-{last}"))
+        if first <= self.service_port <= last:
+            problems.append(("servicePort", self.service_port,
+                             f"must not fall inside the metrics ports {first}-{last}, which the Service also exposes"))
+        if parse_duration(self.scrape_timeout) > parse_duration(self.scrape_interval):
+            problems.append(("scrapeTimeout", self.scrape_timeout,
+                             f"must not exceed scrapeInterval ({self.scrape_interval}); prometheus-operator rejects it"))
+        if "environment" in self.static_labels:
+            problems.append(("staticLabels", self.static_labels,
+                             "must not set environment: every series already gets environment=<stack name>"))
+        if problems:
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [InitErrorDetails(type=PydanticCustomError("stack_rule", rule), loc=(key,), input=value)
+                 for key, value, rule in problems],
+            )
+        return self
+
+    @property
+    def metrics_port_count(self) -> int:
+        return self.web_concurrency if self.metrics_mode == "per-worker-ports" else 1

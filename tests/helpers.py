@@ -1,0 +1,79 @@
+"""Shared test helpers: stack config as the engine passes it, and a Pulumi mock that records every resource."""
+import json
+import runpy
+from pathlib import Path
+
+import pulumi
+
+from stacks.loader import PROJECT, ROOT, read_stack_file
+
+STACKS = ("dev", "acceptance", "prod")
+TEST_SECRETS = {
+    "slackWebhookUrl": "https://hooks.example.test/T000/B000/test-slack-credential",
+    "pagerdutyRoutingKey": "test-pagerduty-routing-key-0123456789",
+}
+_SECRET_SENTINEL = "4dabf18193072939515e22adb298388d"
+
+
+def engine_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list[str]]:
+    """The stack file's config the way the engine hands it to the program: strings, JSON for structures,
+    secure values decrypted (to the test secrets) and listed as secret keys."""
+    config, secret_keys = {}, []
+    for key, value in read_stack_file(stack, root).items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            config[key] = TEST_SECRETS[key.partition(":")[2]]
+            secret_keys.append(key)
+        elif isinstance(value, (dict, list)):
+            config[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            config[key] = "true" if value else "false"
+        else:
+            config[key] = str(value)
+    return config, secret_keys
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self):
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args):
+        self.resources.append(args)
+        return [f"{args.name}-id", args.inputs]
+
+    def call(self, args):
+        return {}
+
+    def of_type(self, typ: str) -> list:
+        return [resource for resource in self.resources if resource.typ == typ]
+
+
+def run_program(stack: str, config: dict[str, str], secret_keys: list[str],
+                mocks: RecordingMocks | None = None) -> RecordingMocks:
+    """Run __main__.py under mocks and return once every registration has resolved."""
+    mocks = mocks or RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
+    pulumi.runtime.set_all_config(config, secret_keys)
+
+    @pulumi.runtime.test
+    def program():
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+
+    program()
+    return mocks
+
+
+def is_secret(value) -> bool:
+    return isinstance(value, dict) and _SECRET_SENTINEL in value
+
+
+def reveal(value):
+    """Inputs as plain data: secrets unwrapped, floats that are whole numbers back to ints (protobuf has no int)."""
+    if is_secret(value):
+        return reveal(value["value"])
+    if isinstance(value, dict):
+        return {key: reveal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [reveal(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

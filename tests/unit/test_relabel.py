@@ -1,0 +1,64 @@
+"""The relabel model: Prometheus' defaults, per-action rules, and both renderings."""
+import pytest
+from pydantic import ValidationError
+
+from components.relabel import RelabelConfig, static_label
+
+
+def test_defaults_are_prometheus_defaults():
+    config = RelabelConfig(target_label="x")
+    assert (config.action, config.regex, config.separator, config.replacement) == ("replace", "(.*)", ";", "$1")
+
+
+def test_static_label_recipe_in_both_shapes():
+    config = static_label("my_new_label", "my-new-label-value")
+    assert config.to_prometheus() == {"source_labels": ["__address__"], "separator": ";", "target_label": "my_new_label",
+                                      "regex": "(.*)", "replacement": "my-new-label-value", "action": "replace"}
+    assert config.to_operator() == {"sourceLabels": ["__address__"], "separator": ";", "targetLabel": "my_new_label",
+                                    "regex": "(.*)", "replacement": "my-new-label-value", "action": "replace"}
+
+
+def test_static_label_escapes_dollar():
+    assert static_label("cost", "$5").replacement == "$$5"
+
+
+@pytest.mark.parametrize("action", ["keep", "drop", "labelmap", "labeldrop", "labelkeep"])
+def test_actions_without_target_label(action):
+    assert RelabelConfig(action=action, regex="foo.*").to_prometheus()["action"] == action
+
+
+def test_action_is_lowercased_like_prometheus():
+    assert RelabelConfig(action="LabelDrop", regex="tmp_.*").action == "labeldrop"
+
+
+def test_hashmod_renders_modulus():
+    config = RelabelConfig(action="hashmod", source_labels=["__address__"], target_label="shard", modulus=4)
+    assert config.to_operator() == {"sourceLabels": ["__address__"], "separator": ";", "targetLabel": "shard",
+                                    "modulus": 4, "action": "hashmod"}
+
+
+def test_keepequal_renders_only_its_fields():
+    config = RelabelConfig(action="keepequal", source_labels=["a"], target_label="b")
+    assert config.to_prometheus() == {"source_labels": ["a"], "separator": ";", "target_label": "b", "action": "keepequal"}
+
+
+@pytest.mark.parametrize("fields, rule", [
+    ({"action": "replace"}, "requires target_label"),
+    ({"action": "hashmod", "target_label": "x"}, "modulus greater than 0"),
+    ({"action": "lowercase", "target_label": "x", "replacement": "y"}, "does not use replacement"),
+    ({"action": "labeldrop", "regex": "a", "source_labels": ["b"]}, "does not use source_labels"),
+    ({"action": "keepequal", "target_label": "x"}, "requires source_labels"),
+    ({"action": "keep", "modulus": 3}, "does not use modulus"),
+    ({"action": "replace", "target_label": "1bad"}, "not a valid label name"),
+    ({"action": "drop", "regex": "(?=lookahead)"}, "RE2"),
+    ({"action": "drop", "regex": "[unclosed"}, "RE2"),
+    ({"action": "keep", "source_labels": ["bad-name"]}, "not a Prometheus label name"),
+    ({"action": "rename"}, "Input should be"),
+])
+def test_invalid_configs_are_rejected(fields, rule):
+    with pytest.raises(ValidationError, match=rule.replace("(", r"\(").replace("?", r"\?")):
+        RelabelConfig(**fields)
+
+
+def test_replace_allows_templated_target_label():
+    assert RelabelConfig(source_labels=["__name__"], regex="(.*)_seconds", target_label="${1}_unit").target_label == "${1}_unit"

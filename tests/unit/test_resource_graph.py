@@ -1,0 +1,125 @@
+"""The program under Pulumi mocks, for each stack: what it registers is exactly what the pure builders return,
+and the port names agree across Deployment, Service and ServiceMonitor."""
+import dataclasses
+
+import pytest
+import yaml
+
+from components.alertmanager.routing import placeholder
+from components.manifest import kubernetes_objects
+from components.resources import resource_name
+from stacks.loader import load_offline
+from tests.helpers import STACKS, TEST_SECRETS, engine_config, is_secret, reveal, run_program
+
+K8S_PREFIX = "kubernetes:"
+COMPONENT_TYPES = {
+    "django-observability:django_app:DjangoApp",
+    "django-observability:service_monitor:ServiceMonitor",
+    "django-observability:alertmanager:KubernetesAlertmanager",
+}
+
+
+@pytest.fixture(scope="module", params=STACKS)
+def stack_run(request):
+    stack = request.param
+    config, secret_keys = engine_config(stack)
+    mocks = run_program(stack, config, secret_keys)
+    offline = load_offline(stack)
+    expected = kubernetes_objects(dataclasses.replace(
+        offline, secrets={key: TEST_SECRETS[key] for key in offline.secrets}))
+    return stack, mocks, expected
+
+
+def _registered_objects(mocks):
+    objects = {}
+    for resource in mocks.resources:
+        if resource.typ.startswith(K8S_PREFIX) and resource.typ != "pulumi:providers:kubernetes":
+            objects[(resource.typ, resource.name)] = reveal(resource.inputs)
+    return objects
+
+
+def _type_token(obj):
+    if obj["apiVersion"].startswith("monitoring.coreos.com"):
+        return f"kubernetes:{obj['apiVersion']}:{obj['kind']}"
+    group_version = obj["apiVersion"] if "/" in obj["apiVersion"] else f"core/{obj['apiVersion']}"
+    return f"kubernetes:{group_version}:{obj['kind']}"
+
+
+def test_registered_resources_equal_the_builders(stack_run):
+    _, mocks, expected = stack_run
+    registered = _registered_objects(mocks)
+    want = {(_type_token(obj), resource_name(obj)): obj for obj in expected}
+    assert registered.keys() == want.keys()
+    for key, obj in want.items():
+        assert registered[key] == obj, key
+
+
+def test_components_and_parents(stack_run):
+    _, mocks, _ = stack_run
+    assert COMPONENT_TYPES <= {resource.typ for resource in mocks.resources}
+    [provider] = mocks.of_type("pulumi:providers:kubernetes")
+    assert provider.inputs["context"] == load_offline(stack_run[0]).settings.kube_context
+    assert "renderYamlToDirectory" not in provider.inputs
+
+
+def test_ports_agree_by_name(stack_run):
+    _, mocks, _ = stack_run
+    objects = list(_registered_objects(mocks).values())
+    [deployment] = [obj for obj in objects if obj["kind"] == "Deployment"]
+    [service] = [obj for obj in objects if obj["kind"] == "Service"]
+    [monitor] = [obj for obj in objects if obj["kind"] == "ServiceMonitor"]
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    container_ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+    service_ports = {port["name"]: port for port in service["spec"]["ports"]}
+    endpoints = [endpoint["port"] for endpoint in monitor["spec"]["endpoints"]]
+    assert endpoints and all(name in service_ports for name in endpoints)
+    assert all(port["targetPort"] in container_ports for port in service_ports.values())
+    env = {item["name"]: int(item["value"]) for item in container["env"]}
+    metrics = sorted(port for name, port in container_ports.items() if name.startswith("metrics-"))
+    assert metrics == list(range(env["METRICS_START_PORT"], env["METRICS_START_PORT"] + env["WEB_CONCURRENCY"]))
+    assert len(endpoints) == env["WEB_CONCURRENCY"]
+    assert monitor["spec"]["selector"]["matchLabels"] == service["spec"]["selector"]
+    assert set(service["spec"]["selector"].items()) <= set(service["metadata"]["labels"].items())
+
+
+EXPECTED_SHAPE = {"dev": (1, 2, 1), "acceptance": (2, 3, 2), "prod": (3, 5, 3)}
+
+
+def test_stack_shapes(stack_run):
+    stack, mocks, _ = stack_run
+    objects = list(_registered_objects(mocks).values())
+    [deployment] = [obj for obj in objects if obj["kind"] == "Deployment"]
+    [alertmanager] = [obj for obj in objects if obj["kind"] == "Alertmanager"]
+    [monitor] = [obj for obj in objects if obj["kind"] == "ServiceMonitor"]
+    replicas, workers, peers = EXPECTED_SHAPE[stack]
+    assert deployment["spec"]["replicas"] == replicas
+    assert len(monitor["spec"]["endpoints"]) == workers
+    assert alertmanager["spec"]["replicas"] == peers
+    budgets = [obj for obj in objects if obj["kind"] == "PodDisruptionBudget"]
+    assert len(budgets) == (replicas > 1) + (peers > 1)
+    relabelings = monitor["spec"]["endpoints"][0]["relabelings"]
+    assert {"sourceLabels": ["__address__"], "separator": ";", "targetLabel": "environment", "regex": "(.*)",
+            "replacement": stack, "action": "replace"} in relabelings
+
+
+def test_alertmanager_config_is_secret_and_filled_in(stack_run):
+    stack, mocks, _ = stack_run
+    [secret] = mocks.of_type("kubernetes:core/v1:Secret")
+    assert is_secret(secret.inputs["stringData"])
+    config = yaml.safe_load(reveal(secret.inputs["stringData"])["alertmanager.yaml"])
+    text = yaml.safe_dump(config)
+    assert "secret.invalid" not in text
+    keys = load_offline(stack).settings.alertmanager.routing.secret_keys()
+    assert all(TEST_SECRETS[key] in text for key in keys)
+
+
+def test_render_mode_keeps_placeholders(monkeypatch):
+    monkeypatch.setenv("DJANGO_OBSERVABILITY_RENDER_DIR", "rendered-by-engine")
+    config, secret_keys = engine_config("prod")
+    mocks = run_program("prod", config, secret_keys)
+    [provider] = mocks.of_type("pulumi:providers:kubernetes")
+    assert provider.inputs.get("renderYamlToDirectory") == "rendered-by-engine"
+    assert "context" not in provider.inputs
+    [secret] = mocks.of_type("kubernetes:core/v1:Secret")
+    text = reveal(secret.inputs["stringData"])["alertmanager.yaml"]
+    assert placeholder("pagerdutyRoutingKey") in text and TEST_SECRETS["pagerdutyRoutingKey"] not in text

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Provide the Pulumi engine binaries this project needs, built from Go modules only.
+#
+#   tools/pulumi-engine.sh            print the directory holding the binaries (build it first if needed)
+#
+# The directory holds `pulumi`, `pulumi-language-python`, `pulumi-language-python-exec` and
+# `pulumi-resource-kubernetes`. An ordinary Pulumi install on PATH whose version equals PULUMI_VERSION is used
+# as it is (its kubernetes plugin then comes from the usual plugin cache). Otherwise everything is built into a
+# cache outside the repository, keyed by the versions below, so that later runs take a second.
+#
+# Why these versions (see README, "The Pulumi engine"): the Go module mirror reachable here serves
+# pulumi/pkg/v3 up to v3.259.0, the Python language host only while it still lived inside the sdk/v3 module
+# (last there in v3.79.0), and the kubernetes provider at its v4.25.0 release commit. The language host's
+# gRPC protocol is stable and it runs the exec script of the pinned SDK, which accepts the older host's arguments.
+set -euo pipefail
+
+PULUMI_VERSION=3.259.0            # CLI; equals the pinned Python SDK `pulumi`
+LANGHOST_SDK_VERSION=3.79.0       # sdk/v3 module that still contains python/cmd/pulumi-language-python
+K8S_VERSION=4.25.0                # equals the pinned Python SDK `pulumi-kubernetes`
+K8S_PROVIDER_PSEUDO=v4.0.0-20260115033456-f47bc2d6f199   # provider/v4 at the v4.25.0 release commit
+K8S_SDK_FOR_REPLACE=v4.24.0       # the sdk/v4 the provider requires: its `replace ../sdk` must not raise pulumi sdk/v3
+
+log() { echo "pulumi-engine: $*" >&2; }
+
+if command -v pulumi >/dev/null 2>&1 && [ "$(pulumi version 2>/dev/null)" = "v$PULUMI_VERSION" ]; then
+  dirname "$(command -v pulumi)"
+  exit 0
+fi
+
+cache_root=${DJANGO_OBSERVABILITY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/django-observability}
+key="pulumi-$PULUMI_VERSION-langhost-$LANGHOST_SDK_VERSION-k8s-$K8S_VERSION"
+bin="$cache_root/$key/bin"
+if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-python" ] && [ -x "$bin/pulumi-resource-kubernetes" ] \
+   && [ -f "$bin/pulumi-language-python-exec" ]; then
+  echo "$bin"
+  exit 0
+fi
+
+command -v go >/dev/null || { log "Go is required to build the Pulumi engine (no prebuilt binary can be fetched)"; exit 1; }
+export GOWORK=off CGO_ENABLED=0 GOFLAGS="-modcacherw -mod=mod" GOTOOLCHAIN=local
+# The checksum database does not know the untagged provider commits; their go.sum pins every dependency.
+export GONOSUMDB=github.com/pulumi/pulumi-kubernetes
+work="$cache_root/$key/src"
+rm -rf "$work"; mkdir -p "$work" "$bin"
+
+moddir() { go mod download -json "$1" | python3 -c 'import json,sys;d=json.load(sys.stdin);e=d.get("Error");print(d["Dir"]) if not e else sys.exit(e)'; }
+copymod() { rm -rf "$2"; mkdir -p "$(dirname "$2")"; cp -r "$1" "$2"; chmod -R u+w "$2"; }
+step() { log "[$(date +%H:%M:%S)] $*"; }
+
+step "downloading pulumi sdk/pkg v$PULUMI_VERSION"
+copymod "$(moddir github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION)" "$work/pulumi/sdk"
+copymod "$(moddir github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION)" "$work/pulumi/pkg"
+version_flags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
+step "building pulumi (the slowest step: several minutes on two cores)"
+(cd "$work/pulumi/pkg" && go build -trimpath -tags osusergo,grpcnotrace -ldflags "$version_flags" -o "$bin/pulumi" ./cmd/pulumi)
+
+step "building pulumi-language-python from sdk/v3 v$LANGHOST_SDK_VERSION"
+copymod "$(moddir github.com/pulumi/pulumi/sdk/v3@v$LANGHOST_SDK_VERSION)" "$work/langhost"
+(cd "$work/langhost" && go build -trimpath -tags osusergo \
+   -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$LANGHOST_SDK_VERSION" \
+   -o "$bin/pulumi-language-python" ./python/cmd/pulumi-language-python)
+install -m 0755 "$work/pulumi/sdk/python/cmd/pulumi-language-python-exec" "$bin/"
+
+step "downloading pulumi-kubernetes provider $K8S_VERSION"
+copymod "$(moddir github.com/pulumi/pulumi-kubernetes/provider/v4@$K8S_PROVIDER_PSEUDO)" "$work/k8s/provider"
+copymod "$(moddir github.com/pulumi/pulumi-kubernetes/sdk/v4@$K8S_SDK_FOR_REPLACE)" "$work/k8s/sdk"
+step "generating the provider schema"
+(cd "$work/k8s/provider/cmd/pulumi-resource-kubernetes" && VERSION=$K8S_VERSION go run ./generate.go)
+step "building pulumi-resource-kubernetes"
+(cd "$work/k8s/provider" && go build -trimpath \
+   -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_VERSION" \
+   -o "$bin/pulumi-resource-kubernetes" ./cmd/pulumi-resource-kubernetes)
+
+rm -rf "$work"
+step "done: $bin"
+echo "$bin"
