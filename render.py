@@ -33,8 +33,8 @@ def dump(document) -> str:
     return yaml.dump(document, Dumper=_PlainDumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
-def render(stack: str, out: Path) -> list[Path]:
-    loaded = load_offline(stack)
+def render(stack: str, out: Path, root: Path = ROOT) -> list[Path]:
+    loaded = load_offline(stack, root)
     target = out / stack
     if target.exists():
         shutil.rmtree(target)

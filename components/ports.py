@@ -24,8 +24,10 @@ class PortPlan:
     mode: str
 
     def env(self) -> dict[str, str]:
-        """What the reference app reads: gunicorn's worker count and where the metrics ports start."""
-        env = {"WEB_CONCURRENCY": str(self.workers), "METRICS_START_PORT": str(self.metrics[0].port)}
+        """What the reference app reads: gunicorn's worker count, where the metrics ports start, and the port
+        gunicorn binds (so that it always equals the container port named `http`)."""
+        env = {"WEB_CONCURRENCY": str(self.workers), "METRICS_START_PORT": str(self.metrics[0].port),
+               "HTTP_PORT": str(self.http.port)}
         if self.mode == "multiprocess":
             env["PROMETHEUS_MULTIPROC_DIR"] = MULTIPROC_DIR
         return env

@@ -123,6 +123,11 @@ class RelabelConfig(BaseModel):
         """prometheus-operator `relabelings` entry (camelCase)."""
         return {_CAMEL.get(name, name): value for name, value in self._fields()}
 
+    @classmethod
+    def from_operator(cls, entry: dict) -> "RelabelConfig":
+        snake = {camel: name for name, camel in _CAMEL.items()}
+        return cls(**{snake.get(key, key): value for key, value in entry.items()})
+
 
 def static_label(name: str, value: str) -> RelabelConfig:
     """Add a fixed label to every series of a target.

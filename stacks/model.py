@@ -59,7 +59,8 @@ LabelValue = Annotated[str, AfterValidator(kubernetes_label_value)]
 class Model(BaseModel):
     """Frozen, unknown keys rejected, camelCase in the stack files."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True,
+                              use_attribute_docstrings=True)
 
 
 class ResourceQuantities(Model):

@@ -6,7 +6,7 @@ Kubernetes names where one exists.
 """
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from components.relabel import LABEL_NAME, RelabelConfig
@@ -31,41 +31,62 @@ class StackSettings(Model):
     # Where it goes
     kube_context: Annotated[str, Field(min_length=1)]
     """The kubeconfig context `pulumi up` deploys to."""
-    render_yaml_to_directory: str | None = None
-    """When set, nothing is deployed: the Kubernetes provider writes the manifests into this directory (kubeContext
-    is then not used). `make up`/`make preview` set it through DJANGO_OBSERVABILITY_RENDER_DIR."""
+    render_yaml_to_directory: Annotated[str | None, BeforeValidator(lambda value: value or None)] = None
+    """When set, nothing is deployed: the Kubernetes provider writes the manifests into this directory and
+    kubeContext is not used. `make up` and `make preview` set it through DJANGO_OBSERVABILITY_RENDER_DIR."""
     namespace: Name = "app"
+    """Namespace of the Django app (DNS-1123 label)."""
     create_namespace: bool = True
+    """Create the namespace (labelled to enforce the restricted Pod Security Standard), or expect it to exist."""
 
     # The Django deployment
     app_name: Annotated[str, AfterValidator(lambda value: dns1123_label(value, max_length=50))] = "app-django"
+    """Name of the Deployment, Service and ServiceMonitor (DNS-1123 label, at most 50 characters)."""
     part_of: LabelValue = "django-observability"
+    """The app.kubernetes.io/part-of label of every object."""
     image: Image
+    """The Django image, repository[:tag][@sha256:digest]."""
     image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    """Always, IfNotPresent or Never."""
     replicas: Annotated[int, Field(ge=1, le=100)] = 1
+    """Pods of the Django Deployment (1-100); more than one adds a PodDisruptionBudget and topology spread."""
     web_concurrency: Annotated[int, Field(ge=1, le=MAX_WORKERS)] = 2
+    """gunicorn workers per pod (WEB_CONCURRENCY, 1-64), one metrics port each."""
     metrics_mode: Literal["per-worker-ports", "multiprocess"] = "per-worker-ports"
+    """per-worker-ports (one port and one target per worker) or multiprocess (one aggregated port)."""
     http_port: Port = 5000
+    """Container port gunicorn binds (HTTP_PORT), named http."""
     service_port: Port = 80
+    """Service port for http."""
     metrics_start_port: Port = 5001
+    """First metrics port (METRICS_START_PORT); worker i exports on METRICS_START_PORT + i - 1."""
     resources: Resources = Resources(requests=ResourceQuantities(cpu="100m", memory="256Mi"),
                                      limits=ResourceQuantities(cpu="1", memory="512Mi"))
+    """Requests and limits of the Django container: {requests, limits}, each {cpu, memory}."""
 
     # How Prometheus scrapes it
     metrics_path: Annotated[str, Field(pattern=r"^/\S*$")] = "/metrics"
+    """Path Prometheus scrapes on each metrics port."""
     scrape_interval: Duration = "15s"
+    """Prometheus duration between scrapes of each endpoint."""
     scrape_timeout: Duration = "10s"
+    """Prometheus duration a scrape may take, at most scrapeInterval."""
     service_monitor_labels: KubernetesLabels = {}
     """Labels on the ServiceMonitor itself, for a Prometheus' serviceMonitorSelector (e.g. release: kube-prometheus-stack)."""
     prometheus_namespace: Name = "monitoring"
+    """Namespace Prometheus runs in; the NetworkPolicies admit only its pods to metrics ports and Alertmanager."""
     prometheus_pod_labels: KubernetesLabels = {"app.kubernetes.io/name": "prometheus"}
-    """Where Prometheus runs: the only pods the NetworkPolicies let reach metrics ports and Alertmanager."""
+    """Labels of the Prometheus pods the NetworkPolicies admit."""
     static_labels: Annotated[dict[str, str], AfterValidator(_prometheus_label_map)] = {}
+    """Fixed labels added to every scraped series by relabeling; environment=<stack name> is always added."""
     relabelings: list[RelabelConfig] = []
+    """Further relabel_configs for every target, in prometheus.yml's snake_case."""
     metric_relabelings: list[RelabelConfig] = []
+    """metric_relabel_configs for every scraped series, in prometheus.yml's snake_case."""
 
     # Alerting
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+    """The Alertmanager cluster: backend (kubernetes or swarm), replicas, routing (alertmanager.yml's snake_case)."""
 
     @model_validator(mode="after")
     def _cross_field_rules(self):

@@ -120,7 +120,7 @@ def build_kubernetes_alertmanager(settings: AlertmanagerSettings, part_of: str, 
 
 class KubernetesAlertmanager(pulumi.ComponentResource):
     """Registers what `build_kubernetes_alertmanager` returns; the config Secret's data is filled in from the
-    secret config values, and stays secret in state."""
+    secret config values and stays secret in state."""
 
     def __init__(self, name: str, settings: AlertmanagerSettings, part_of: str, prometheus_namespace: str,
                  prometheus_pod_labels: dict[str, str], secrets: dict[str, pulumi.Input[str]],
@@ -128,8 +128,9 @@ class KubernetesAlertmanager(pulumi.ComponentResource):
         super().__init__("django-observability:alertmanager:KubernetesAlertmanager", name, None, opts)
         skeleton = {key: placeholder(key) for key in settings.routing.secret_keys()}
         objects = build_kubernetes_alertmanager(settings, part_of, prometheus_namespace, prometheus_pod_labels, skeleton)
-        string_data = pulumi.Output.secret(
-            pulumi.Output.all(**secrets).apply(lambda values: {CONFIG_KEY: config_text(settings, values)}))
+        # Real credentials arrive as secret Outputs and Output.all keeps them secret (pulumi-kubernetes marks a
+        # Secret's data secret in any case).
+        string_data = pulumi.Output.all(**secrets).apply(lambda values: {CONFIG_KEY: config_text(settings, values)})
         self.resources = [register(obj, pulumi.ResourceOptions(parent=self), **({"stringData": string_data} if obj["kind"] == "Secret" else {}))
                           for obj in objects]
         self.prometheus_alerting = pulumi.Output.from_input(prometheus_alerting(settings))

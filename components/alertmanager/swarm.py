@@ -53,8 +53,8 @@ class SwarmAlertmanager(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("django-observability:alertmanager:SwarmAlertmanager", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        # The plan is computed from the real credentials, so the config (and its content-derived name) is secret.
-        plan = pulumi.Output.secret(pulumi.Output.all(**secrets).apply(lambda values: build_swarm_plan(settings, values)))
+        # Computed from the credentials: secret whenever they are (the content-derived name is a hash, unsecret).
+        plan = pulumi.Output.all(**secrets).apply(lambda values: build_swarm_plan(settings, values))
         skeleton = build_swarm_plan(settings, {key: "" for key in settings.routing.secret_keys()})
         network = skeleton["network"]
         self.network = docker.Network(network["name"], name=network["name"], driver=network["driver"],
@@ -80,7 +80,7 @@ class SwarmAlertmanager(pulumi.ComponentResource):
                 container_spec=container,
                 placement=docker.ServiceTaskSpecPlacementArgs(constraints=service["constraints"]),
                 networks_advanceds=[docker.ServiceTaskSpecNetworksAdvancedArgs(
-                    name=self.network.id, aliases=service["aliases"])]),
+                    id=self.network.id, aliases=service["aliases"])]),
             mode=docker.ServiceModeArgs(replicated=docker.ServiceModeReplicatedArgs(replicas=1)),
             endpoint_spec=docker.ServiceEndpointSpecArgs(ports=[docker.ServiceEndpointSpecPortArgs(
                 target_port=port["target"], published_port=port["published"], protocol=port["protocol"])

@@ -1,0 +1,49 @@
+# Everyday commands. STACK is dev, acceptance or prod.
+STACK ?= dev
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+RENDER_DIR := rendered-by-engine
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: setup render test test-fast up preview destroy e2e bench clean
+
+$(VENV)/installed: requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/installed
+	tools/install-system-packages.sh
+
+## Every object of a stack as YAML in rendered/$(STACK)/, offline (no Pulumi CLI, no cluster).
+render: $(VENV)/installed
+	$(PYTHON) render.py --stack $(STACK)
+
+## All tests: unit (mocks), validators, end-to-end with real processes, and the real Pulumi engine.
+test: setup
+	$(PYTHON) -m pytest
+
+## The tests that need neither the real engine nor real servers.
+test-fast: $(VENV)/installed
+	$(PYTHON) -m pytest tests/unit tests/validate
+
+## `pulumi up` of a stack on the local file backend, with the Kubernetes provider rendering into $(RENDER_DIR)/.
+up: $(VENV)/installed
+	tools/stack.sh $(STACK) up --yes --skip-preview
+
+## `pulumi preview` of a stack in render mode, as a pull request shows it.
+preview: $(VENV)/installed
+	tools/stack.sh $(STACK) preview --diff
+
+destroy: $(VENV)/installed
+	tools/stack.sh $(STACK) destroy --yes
+
+## The local end-to-end demo: real gunicorn workers scraped by a real Prometheus, and a real Alertmanager cluster.
+e2e: setup
+	$(PYTHON) -m tests.e2e.demo --stack $(STACK)
+
+bench: setup
+	$(PYTHON) -m bench --stack $(STACK)
+
+clean:
+	rm -rf rendered $(RENDER_DIR)

@@ -1,0 +1,155 @@
+"""A real Alertmanager cluster on 127.0.0.1: N peers whose `--cluster.peer` flags come from the same peer plan as
+the Swarm backend (each `tasks.alertmanager_<j>:9094` mapped to that peer's loopback mesh port), and a local
+webhook receiver that counts notifications."""
+import json
+import subprocess
+import tempfile
+import threading
+import time
+from collections import Counter
+from contextlib import ExitStack
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from components.alertmanager.kubernetes import config_text
+from components.alertmanager.peers import peer_plan
+from components.alertmanager.routing import Receiver, Route, RoutingConfig, WebhookConfig
+from stacks.alertmanager import AlertmanagerSettings
+from tests.e2e.harness import HOST, Process, free_port_block, http, require_binary, wait_until
+
+PEER_TIMEOUT = 1.0
+"""Seconds a peer waits per position before notifying (`--cluster.peer-timeout`, 15s by default); short here."""
+QUIET = 4 * PEER_TIMEOUT + 3
+"""How long to keep listening after the first notification to be sure no duplicate follows."""
+
+
+class Webhook:
+    """A webhook receiver on 127.0.0.1 counting notifications per alertname."""
+
+    def __init__(self):
+        self.notifications: Counter[str] = Counter()
+        lock = threading.Lock()
+        received = self.notifications
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with lock:
+                    for alert in body["alerts"]:
+                        received[alert["labels"]["alertname"]] += 1
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer((HOST, 0), Handler)
+        self.url = f"http://{HOST}:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def cluster_settings(replicas: int) -> tuple[AlertmanagerSettings, str]:
+    """Alertmanager settings with a webhook routing; the webhook URL is a credential like any other."""
+    routing = RoutingConfig(
+        route=Route(receiver="local", group_by=["alertname"], group_wait="1s", group_interval="1s",
+                    repeat_interval="1h"),
+        receivers=[Receiver(name="local", webhook_configs=[WebhookConfig(url_secret="webhookUrl")])],
+        inhibit_rules=[])
+    return AlertmanagerSettings(replicas=replicas, routing=routing), "webhookUrl"
+
+
+def check_config(path: Path) -> None:
+    amtool = require_binary("amtool")
+    result = subprocess.run([amtool, "check-config", str(path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _post_alert(port: int, name: str) -> None:
+    now = datetime.now(timezone.utc)
+    alert = [{"labels": {"alertname": name, "severity": "warning"},
+              "startsAt": now.isoformat(), "endsAt": (now + timedelta(minutes=10)).isoformat()}]
+    status, body = http(f"http://{HOST}:{port}/api/v2/alerts", json.dumps(alert).encode(), "POST")
+    assert status == 200, (status, body)
+
+
+def _status(port: int) -> dict:
+    return json.loads(http(f"http://{HOST}:{port}/api/v2/status")[1])
+
+
+def _exactly_one(webhook: Webhook, name: str) -> None:
+    wait_until(lambda: webhook.notifications[name] >= 1, f"a notification for {name}", 30)
+    time.sleep(QUIET)
+    assert webhook.notifications[name] == 1, webhook.notifications
+
+
+def run(replicas: int = 3, report=print) -> None:
+    settings, secret_key = cluster_settings(replicas)
+    binary = require_binary("prometheus-alertmanager", "alertmanager")
+    with tempfile.TemporaryDirectory(prefix="am-") as tmp, ExitStack() as stack, Webhook() as webhook:
+        workdir = Path(tmp)
+        config = workdir / "alertmanager.yml"
+        config.write_text(config_text(settings, {secret_key: webhook.url}))
+        check_config(config)
+        report("amtool check-config accepts the config rendered for the cluster")
+
+        plan = peer_plan(replicas)
+        first = free_port_block(2 * replicas)
+        web = {peer.name: first + 2 * i for i, peer in enumerate(plan)}
+        mesh = {peer.name: first + 2 * i + 1 for i, peer in enumerate(plan)}
+        peers = {}
+        for peer in plan:
+            storage = workdir / peer.name
+            storage.mkdir()
+            argv = [binary, *peer.args(lambda other: f"{HOST}:{mesh[other]}", str(config), str(storage)),
+                    f"--web.listen-address={HOST}:{web[peer.name]}",
+                    f"--cluster.listen-address={HOST}:{mesh[peer.name]}",
+                    f"--cluster.advertise-address={HOST}:{mesh[peer.name]}",
+                    f"--cluster.peer-timeout={PEER_TIMEOUT:g}s", "--cluster.settle-timeout=5s", "--log.level=warn"]
+            assert sum(arg.startswith("--cluster.peer=") for arg in argv) == replicas - 1
+            peers[peer.name] = stack.enter_context(Process(peer.name, argv, workdir))
+
+        def formed(port):
+            status = _status(port)
+            return status["cluster"]["status"] == "ready" and len(status["cluster"]["peers"]) == replicas
+
+        for name, port in web.items():
+            wait_until(lambda port=port: formed(port), f"{name} to see {replicas} peers and be ready", 60)
+        report(f"{replicas} peers report cluster status ready with {replicas} peers each")
+
+        _post_alert(web[plan[0].name], "PostedToOnePeer")
+        _exactly_one(webhook, "PostedToOnePeer")
+        report("one alert posted to one peer gives exactly one notification")
+
+        for port in web.values():  # as Prometheus does: every alert to every peer, never through a load balancer
+            _post_alert(port, "PostedToEveryPeer")
+        _exactly_one(webhook, "PostedToEveryPeer")
+        report("one alert posted to every peer gives exactly one notification (deduplicated over gossip)")
+
+        now = datetime.now(timezone.utc)
+        silence = {"matchers": [{"name": "alertname", "value": "Silenced", "isRegex": False, "isEqual": True}],
+                   "startsAt": now.isoformat(), "endsAt": (now + timedelta(hours=1)).isoformat(),
+                   "createdBy": "e2e", "comment": "gossip check"}
+        status, body = http(f"http://{HOST}:{web[plan[0].name]}/api/v2/silences", json.dumps(silence).encode(), "POST")
+        assert status == 200, body
+        silence_id = json.loads(body)["silenceID"]
+        for name, port in web.items():
+            wait_until(lambda port=port: any(s["id"] == silence_id for s in json.loads(
+                http(f"http://{HOST}:{port}/api/v2/silences")[1])), f"the silence on {name}", 30)
+        report(f"a silence created on {plan[0].name} is visible on all {replicas} peers")
+
+        if replicas > 1:
+            peers[plan[0].name].kill()
+            survivors = [peer.name for peer in plan[1:]]
+            for name in survivors:
+                _post_alert(web[name], "AfterPeerLoss")
+            _exactly_one(webhook, "AfterPeerLoss")
+            report(f"with {plan[0].name} killed, a new alert to the {len(survivors)} survivors gives exactly one notification")

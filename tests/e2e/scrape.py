@@ -1,0 +1,188 @@
+"""End to end: the reference app under gunicorn, scraped by a real Prometheus, both configured from a stack's
+rendered Deployment, Service and ServiceMonitor.
+
+Only two things differ from the cluster: the ports are moved to a free block on 127.0.0.1 (through the stack
+settings, so the builders still derive every port), and the scrape interval is 1s so the run takes seconds.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from dataclasses import replace
+from pathlib import Path
+
+import yaml
+
+from components.django_app import build_deployment, build_service, port_plan
+from components.scrape_config import local_discovery, prometheus_config, scrape_configs
+from components.service_monitor import build_service_monitor
+from stacks.loader import ROOT, load_offline, validate
+from tests.e2e.harness import HOST, Process, Prometheus, children, free_port_block, http, listening_pid, \
+    require_binary, wait_until
+
+APP_DIR = ROOT / "app"
+REQUEST_COUNTER = "django_http_requests_before_middlewares_total"
+SCRAPE = "1s"
+ACCESS_LOG_FIELDS = {"host", "user", "time", "request", "status", "size", "referer", "agent"}
+
+
+def stack_objects(stack: str, mode: str) -> tuple:
+    """The stack's Deployment, Service and ServiceMonitor, with its ports moved to a free block on 127.0.0.1."""
+    loaded = load_offline(stack)
+    workers = loaded.settings.web_concurrency
+    first = free_port_block(workers + 1)
+    plain = loaded.settings.model_dump(by_alias=True, exclude_defaults=True) | {
+        "httpPort": first, "metricsStartPort": first + 1, "metricsMode": mode}
+    settings = validate(stack, plain, set(loaded.secrets))
+    plan = port_plan(settings)
+    monitor = build_service_monitor(settings, stack)
+    for endpoint in monitor["spec"]["endpoints"]:
+        endpoint["interval"] = endpoint["scrapeTimeout"] = SCRAPE
+    return settings, build_deployment(settings, stack, plan), build_service(settings, stack, plan), monitor
+
+
+def _container_env(deployment: dict) -> dict[str, str]:
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    return {item["name"]: item["value"] for item in container["env"]}
+
+
+def _metrics_ports(deployment: dict) -> dict[str, int]:
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    return {port["name"]: port["containerPort"] for port in container["ports"] if port["name"].startswith("metrics")}
+
+
+def _check_promtool(config_path: Path, report) -> None:
+    promtool = require_binary("promtool")
+    result = subprocess.run([promtool, "check", "config", str(config_path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report(f"promtool check config accepts the scrape config derived from the ServiceMonitor")
+
+
+def _sum(prometheus: Prometheus, service: str) -> float | None:
+    return prometheus.scalar(f'sum({REQUEST_COUNTER}{{service="{service}"}})')
+
+
+def _send(http_port: int, count: int) -> None:
+    paths = ["/", "/health/", "/fail/?status=500"]
+    for index in range(count):
+        http(f"http://{HOST}:{http_port}{paths[index % len(paths)]}")
+
+
+def run(stack: str, mode: str = "per-worker-ports", report=print, requests: int = 60) -> None:
+    """Raises AssertionError (or TimeoutError) at the first check that does not hold; reports each that does."""
+    settings, deployment, service, monitor = stack_objects(stack, mode)
+    env = _container_env(deployment)
+    ports = _metrics_ports(deployment)
+    workers, name = int(env["WEB_CONCURRENCY"]), service["metadata"]["name"]
+    assert len(ports) == (workers if mode == "per-worker-ports" else 1)
+    with tempfile.TemporaryDirectory(prefix="e2e-") as tmp, ExitStack() as stack_:
+        workdir = Path(tmp)
+        app_env = env | {"BIND_HOST": HOST, "DJANGO_DB_PATH": str(workdir / "db.sqlite3"),
+                         "GUNICORN_WORKER_TMP_DIR": str(workdir)}
+        if "PROMETHEUS_MULTIPROC_DIR" in env:
+            app_env["PROMETHEUS_MULTIPROC_DIR"] = str(workdir / "multiproc")  # the pod's emptyDir
+            (workdir / "multiproc").mkdir()
+        python = sys.executable
+        migrate = subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=APP_DIR,
+                                 env={**os.environ, **app_env}, capture_output=True, text=True, timeout=120)
+        assert migrate.returncode == 0, migrate.stdout + migrate.stderr
+        app = stack_.enter_context(Process("gunicorn", [python, "-m", "gunicorn", "djangoapp.wsgi:application"],
+                                           workdir, app_env, cwd=APP_DIR))
+        for port in ports.values():
+            wait_until(lambda port=port: http(f"http://{HOST}:{port}/metrics")[0] == 200, f"metrics port {port}", 60)
+        report(f"gunicorn runs {workers} workers with the Deployment's env; metrics answer on {sorted(ports.values())}")
+
+        config_path = workdir / "prometheus.yml"
+        jobs = scrape_configs(monitor, local_discovery(service, deployment, pod_name=f"{name}-local"))
+        config_path.write_text(yaml.safe_dump(prometheus_config(jobs)))
+        _check_promtool(config_path, report)
+        prometheus = Prometheus(config_path, workdir, stack_)
+
+        def all_up():
+            targets = prometheus.active_targets()
+            return len(targets) == len(ports) and all(target["health"] == "up" for target in targets) and targets
+
+        targets = wait_until(all_up, f"{len(ports)} targets up", 60)
+        assert sorted(t["labels"]["endpoint"] for t in targets) == sorted(ports), targets
+        report(f"Prometheus keeps exactly one target per endpoint ({len(targets)}, every other Service port dropped "
+               f"by the port-name filter), all up")
+
+        expected = {"environment": stack, **settings.static_labels, "namespace": settings.namespace, "service": name,
+                    "job": name}
+        for target in targets:
+            missing = {k: v for k, v in expected.items() if target["labels"].get(k) != v}
+            assert not missing, (target["labels"], missing)
+        wait_until(lambda: prometheus.query(f'count({REQUEST_COUNTER}{{service="{name}"}}) == {len(ports)}'),
+                   "the request counter of every target", 30)
+        unlabelled = prometheus.query(f'count({{job="{name}", environment!="{stack}"}})')
+        assert unlabelled == [], unlabelled
+        assert prometheus.scalar(f'count({{job="{name}"}})') > 50
+        report(f"every series carries the relabelled labels {sorted(expected)} (environment={stack})")
+
+        wait_until(lambda: _sum(prometheus, name) == 0, "a first scrape with no requests", 30)
+        _send(settings.http_port, requests)
+        wait_until(lambda: _sum(prometheus, name) == requests, f"the summed counter to reach {requests}", 30)
+        report(f"sum over workers of {REQUEST_COUNTER} = {requests} = requests sent")
+
+        if mode == "per-worker-ports":
+            victim_endpoint = _kill_busy_worker(prometheus, app, ports, name)
+            report(f"killed the worker behind {victim_endpoint}; gunicorn started a new one on the same port")
+            _send(settings.http_port, requests)
+            wait_until(lambda: prometheus.query(f'up{{endpoint="{victim_endpoint}"}} == 1'), "the port back up", 30)
+            resets = {r["metric"]["endpoint"]: float(r["value"][1]) for r in prometheus.query(
+                f'resets({REQUEST_COUNTER}{{service="{name}"}}[5m])')}
+            assert resets[victim_endpoint] >= 1 and all(v == 0 for k, v in resets.items() if k != victim_endpoint), resets
+            report("only the restarted worker's counter reset; every other worker's counter never went down")
+        else:
+            _kill_any_worker(app)
+            _send(settings.http_port, requests)
+            wait_until(lambda: _sum(prometheus, name) == 2 * requests, f"the aggregate to reach {2 * requests}", 30)
+            assert prometheus.scalar(f'resets({REQUEST_COUNTER}{{service="{name}"}}[5m])') == 0
+            report(f"a killed worker's counts stay in the aggregate: {2 * requests} after a restart, no reset")
+
+        window = f'rate({REQUEST_COUNTER}{{service="{name}"}}[4s])[2m:1s]'
+        minimum, points = prometheus.scalar(f"min(min_over_time({window}))"), prometheus.scalar(f"sum(count_over_time({window}))")
+        assert minimum is not None and minimum >= 0 and points >= 10, (minimum, points)
+        report(f"rate() never went negative over {points:.0f} evaluations spanning the restart")
+
+        app.stop()
+        _check_access_logs(app, requests)
+        report("gunicorn access logs are JSON with host, user, time, request, status (int), size (int), referer, agent")
+
+
+def _kill_busy_worker(prometheus: Prometheus, app: Process, ports: dict[str, int], service: str) -> str:
+    """SIGKILL the worker whose counter is highest, so that its restart is visible as a reset."""
+    values = {r["metric"]["endpoint"]: float(r["value"][1])
+              for r in prometheus.query(f'{REQUEST_COUNTER}{{service="{service}"}}')}
+    endpoint = max(values, key=values.get)
+    assert values[endpoint] > 0
+    pid = listening_pid(ports[endpoint])
+    before = children(app.popen.pid)
+    assert pid in before, (pid, before)
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: (children(app.popen.pid) - before) and listening_pid(ports[endpoint]) not in (None, pid),
+               "a new worker on the freed port", 60)
+    return endpoint
+
+
+def _kill_any_worker(app: Process) -> None:
+    before = children(app.popen.pid)
+    os.kill(min(before), signal.SIGKILL)
+    wait_until(lambda: len(children(app.popen.pid) - before) == 1, "a replacement worker", 60)
+
+
+def _check_access_logs(app: Process, requests: int) -> None:
+    entries = []
+    for line in app.stdout_path.read_text().splitlines():
+        record = json.loads(line)  # every line is JSON
+        if record.get("logger") == "gunicorn.access":
+            entries.append(record)
+    assert len(entries) >= 2 * requests, len(entries)
+    for record in entries:
+        assert ACCESS_LOG_FIELDS <= record.keys(), record
+        assert isinstance(record["status"], int) and isinstance(record["size"], int), record
+        assert record["host"] == HOST and record["request"].startswith("GET "), record
+    assert {record["status"] for record in entries} == {200, 500}

@@ -1,0 +1,14 @@
+"""The reference app under real gunicorn, scraped by a real Prometheus configured from the rendered objects."""
+import pytest
+
+from tests.e2e import scrape
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize("stack, mode", [("dev", "per-worker-ports"), ("prod", "per-worker-ports"),
+                                         ("acceptance", "multiprocess")])
+def test_every_worker_is_scraped(stack, mode):
+    checked = []
+    scrape.run(stack, mode, report=checked.append)
+    assert len(checked) == 9, checked

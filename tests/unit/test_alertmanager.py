@@ -1,0 +1,96 @@
+"""The Alertmanager cluster: peer plan, both backends under mocks, routing model."""
+import json
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from components.alertmanager.kubernetes import build_disruption_budget, build_network_policy
+from components.alertmanager.peers import peer_plan, swarm_address
+from components.alertmanager.routing import RoutingConfig
+from stacks.alertmanager import AlertmanagerSettings
+from tests.helpers import TEST_SECRETS, engine_config, is_secret, reveal, run_program
+
+
+@given(st.integers(1, 9))
+def test_every_peer_lists_every_other_peer_never_itself(replicas):
+    plan = peer_plan(replicas)
+    names = [peer.name for peer in plan]
+    assert names == [f"alertmanager_{i}" for i in range(1, replicas + 1)]
+    for peer in plan:
+        flags = [arg for arg in peer.args(swarm_address) if arg.startswith("--cluster.peer=")]
+        assert flags == [f"--cluster.peer=tasks.{other}:9094" for other in names if other != peer.name]
+
+
+@pytest.mark.parametrize("replicas, has_budget", [(1, False), (2, True), (3, True)])
+def test_disruption_budget_exactly_when_replicated(replicas, has_budget):
+    budget = build_disruption_budget(AlertmanagerSettings(replicas=replicas), "x")
+    assert (budget is not None) == has_budget
+    if budget:
+        assert budget["spec"] == {"maxUnavailable": 1, "selector": budget["spec"]["selector"]}
+        assert "minAvailable" not in budget["spec"]
+
+
+def test_network_policy_allows_gossip_tcp_and_udp_and_prometheus_on_9093():
+    policy = build_network_policy(AlertmanagerSettings(), "x", "monitoring", {"app.kubernetes.io/name": "prometheus"})
+    ports = [(port["port"], port["protocol"]) for rule in policy["spec"]["ingress"] for port in rule["ports"]]
+    assert sorted(ports) == [(9093, "TCP"), (9094, "TCP"), (9094, "UDP")]
+
+
+def _swarm_config(stack="prod", nodes=("node-a", "node-b", "node-c")):
+    config, secret_keys = engine_config(stack)
+    am = json.loads(config["django-observability:alertmanager"])
+    am |= {"backend": "swarm", "swarm": {"nodes": list(nodes)}}
+    config["django-observability:alertmanager"] = json.dumps(am)
+    return config, secret_keys
+
+
+def test_swarm_backend_resources():
+    config, secret_keys = _swarm_config()
+    mocks = run_program("prod", config, secret_keys)
+    services = mocks.of_type("docker:index/service:Service")
+    assert [service.name for service in services] == ["alertmanager_1", "alertmanager_2", "alertmanager_3"]
+    assert len(mocks.of_type("docker:index/network:Network")) == 1
+    assert len(mocks.of_type("docker:index/volume:Volume")) == 3
+    [docker_config] = mocks.of_type("docker:index/serviceConfig:ServiceConfig")
+    assert is_secret(docker_config.inputs["dataRaw"])
+    text = reveal(docker_config.inputs["dataRaw"])
+    assert TEST_SECRETS["pagerdutyRoutingKey"] in text and yaml.safe_load(text)["route"]["receiver"] == "slack"
+    assert reveal(docker_config.inputs["name"]).startswith("alertmanager-")
+    [network] = mocks.of_type("docker:index/network:Network")
+    assert network.inputs["driver"] == "overlay" and network.inputs["attachable"] is True
+    for index, service in enumerate(services, start=1):
+        spec = reveal(service.inputs["taskSpec"])
+        args = spec["containerSpec"]["args"]
+        assert f"--cluster.peer=tasks.alertmanager_{index}:9094" not in args
+        assert sum(arg.startswith("--cluster.peer=") for arg in args) == 2
+        assert spec["placement"]["constraints"] == [f"node.hostname == node-{'abc'[index - 1]}"]
+        assert spec["networksAdvanceds"][0]["aliases"] == ["alertmanager"]
+        assert reveal(service.inputs["endpointSpec"])["ports"][0]["publishedPort"] == 19092 + index
+    assert not mocks.of_type("kubernetes:monitoring.coreos.com/v1:Alertmanager")
+
+
+def test_config_name_changes_with_content():
+    from components.alertmanager.swarm import build_swarm_plan
+
+    settings = AlertmanagerSettings(backend="swarm", replicas=1, swarm={"nodes": ["a"]})
+    first = build_swarm_plan(settings, {})["config"]["name"]
+    changed = settings.model_copy(update={"routing": RoutingConfig(resolve_timeout="10m")})
+    assert build_swarm_plan(changed, {})["config"]["name"] != first
+    assert build_swarm_plan(settings, {})["config"]["name"] == first
+
+
+def test_secret_values_are_filled_in_and_secret_keys_listed():
+    routing = RoutingConfig.model_validate({
+        "route": {"receiver": "a", "routes": [{"receiver": "b", "matchers": ['severity="critical"'], "continue": True}]},
+        "receivers": [{"name": "a", "webhook_configs": [{"url_secret": "hookUrl"}]},
+                      {"name": "b", "email_configs": [{"to": "ops@example.test", "from": "am@example.test",
+                                                       "smarthost": "mail.example.test:587",
+                                                       "auth_password_secret": "smtpPassword"}]}]})
+    assert routing.secret_keys() == ["hookUrl", "smtpPassword"]
+    config = routing.to_alertmanager_config({"hookUrl": "http://h/", "smtpPassword": "pw"})
+    assert config["receivers"][0]["webhook_configs"][0]["url"] == "http://h/"
+    assert config["receivers"][1]["email_configs"][0]["auth_password"] == "pw"
+    assert config["receivers"][1]["email_configs"][0]["from"] == "am@example.test"
+    assert config["route"]["routes"][0]["continue"] is True and "continue" not in config["route"]

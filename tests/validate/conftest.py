@@ -1,0 +1,23 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+import render
+from tests.helpers import STACKS
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory) -> dict[str, Path]:
+    """Every stack rendered once into a temporary directory, as `make render` writes it."""
+    out = tmp_path_factory.mktemp("rendered")
+    for stack in STACKS:
+        render.render(stack, out)
+    return {stack: out / stack for stack in STACKS}
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed: run tools/install-system-packages.sh (make test does)")
+    return path

@@ -1,0 +1,84 @@
+"""Rendered Alertmanager configs pass `amtool check-config`; the scrape configuration prometheus-operator would
+generate from each rendered ServiceMonitor, and each Swarm `alerting` block, pass `promtool check config`."""
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+import render
+from components.scrape_config import kubernetes_discovery, local_discovery, prometheus_config, scrape_configs
+from stacks.loader import ROOT
+from tests.helpers import STACKS
+from tests.validate.conftest import require_tool
+
+
+def _object(directory: Path, kind: str) -> dict:
+    [path] = directory.glob(f"{kind.lower()}-*.yaml")
+    return yaml.safe_load(path.read_text())
+
+
+def _check(tool: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([tool, *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_alertmanager_config_passes_amtool(rendered, stack):
+    result = _check(require_tool("amtool"), "check-config", str(rendered[stack] / "alertmanager/alertmanager.yml"))
+    assert result.returncode == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr
+
+
+def test_amtool_can_fail(tmp_path):
+    broken = tmp_path / "alertmanager.yml"
+    broken.write_text("route:\n  receiver: nowhere\nreceivers:\n  - name: elsewhere\n")
+    assert _check(require_tool("amtool"), "check-config", str(broken)).returncode != 0
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_scrape_config_passes_promtool(rendered, stack, tmp_path):
+    """With Kubernetes discovery when promtool has it (Debian's build leaves it out), and always with the
+    discovery the end-to-end run uses; the relabel steps are the same in both."""
+    monitor = _object(rendered[stack], "ServiceMonitor")
+    service, deployment = _object(rendered[stack], "Service"), _object(rendered[stack], "Deployment")
+    promtool = require_tool("promtool")
+    variants = {"local": local_discovery(service, deployment, "pod-0"), "kubernetes": kubernetes_discovery(monitor)}
+    checked = 0
+    for variant, discovery in variants.items():
+        path = tmp_path / f"prometheus-{variant}.yml"
+        jobs = scrape_configs(monitor, discovery)
+        assert len(jobs) == len(monitor["spec"]["endpoints"])
+        path.write_text(yaml.safe_dump(prometheus_config(jobs)))
+        result = _check(promtool, "check", "config", str(path))
+        if variant == "kubernetes" and "field kubernetes_sd_configs not found" in result.stderr + result.stdout:
+            continue
+        assert result.returncode == 0, result.stdout + result.stderr
+        checked += 1
+    assert checked >= 1
+
+
+def test_promtool_can_fail(tmp_path):
+    broken = tmp_path / "prometheus.yml"
+    broken.write_text(yaml.safe_dump(prometheus_config([{"job_name": "x", "static_configs": [{"targets": ["a:1"]}],
+                                                         "relabel_configs": [{"action": "hashmod", "target_label": "t"}]}])))
+    assert _check(require_tool("promtool"), "check", "config", str(broken)).returncode != 0
+
+
+def test_swarm_alerting_block_passes_promtool(tmp_path):
+    """Render a Swarm variant of prod (its own stack file in a temporary project) and check Prometheus' side."""
+    stack_file = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    stack_file["config"]["django-observability:alertmanager"]["backend"] = "swarm"
+    stack_file["config"]["django-observability:alertmanager"]["swarm"] = {"nodes": ["node-a", "node-b", "node-c"]}
+    (tmp_path / "Pulumi.swarm.yaml").write_text(yaml.safe_dump(stack_file))
+    written = render.render("swarm", tmp_path / "out", root=tmp_path)
+    names = {path.relative_to(tmp_path / "out" / "swarm").as_posix() for path in written}
+    assert {"swarm/alertmanager-plan.yaml", "prometheus/alerting-swarm.yml"} <= names
+    assert not any(name.startswith("alertmanager-") for name in names)  # no Kubernetes Alertmanager objects
+    alerting = yaml.safe_load((tmp_path / "out/swarm/prometheus/alerting-swarm.yml").read_text())
+    config = tmp_path / "prometheus.yml"
+    config.write_text(yaml.safe_dump(prometheus_config([], alerting["alerting"])))
+    result = _check(require_tool("promtool"), "check", "config", str(config))
+    assert result.returncode == 0, result.stdout + result.stderr
+    plan = yaml.safe_load((tmp_path / "out/swarm/swarm/alertmanager-plan.yaml").read_text())
+    assert [service["name"] for service in plan["services"]] == ["alertmanager_1", "alertmanager_2", "alertmanager_3"]
+    assert plan["services"][0]["args"][2:] == ["--cluster.peer=tasks.alertmanager_2:9094",
+                                               "--cluster.peer=tasks.alertmanager_3:9094"]
