@@ -79,6 +79,13 @@ def _structured(annotation) -> bool:
     return origin in (dict, list) or (isinstance(origin, type) and issubclass(origin, BaseModel))
 
 
+def _json_or_text(value: str):
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
 def validate(stack: str, plain: dict[str, Any], secret_keys: set[str]) -> StackSettings:
     """Validate plain settings (camelCase keys) and check that every credential the routing names is a secret."""
     try:
@@ -143,7 +150,9 @@ def load_from_engine() -> LoadedStack:
     by_alias = {field.alias or name: field for name, field in StackSettings.model_fields.items()}
     for key, value in plain.items():
         field = by_alias.get(key)
-        if field is not None and _structured(field.annotation) and isinstance(value, str):
+        if field is not None and isinstance(value, str) and field.annotation in (int, bool):
+            value = _json_or_text(value)  # "3" → 3, so messages show the value as the stack file spells it
+        elif field is not None and _structured(field.annotation) and isinstance(value, str):
             try:
                 value = json.loads(value)
             except json.JSONDecodeError:

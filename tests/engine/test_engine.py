@@ -1,0 +1,107 @@
+"""The program through the real Pulumi engine (CLI, Python language host, Kubernetes provider), in render mode,
+on a temporary local backend: what users run with `make up` / `make preview`."""
+import base64
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+import render
+from stacks.loader import ROOT, read_stack_file
+from tests.helpers import STACKS
+
+pytestmark = pytest.mark.engine
+ENGINE_BUILD_TIMEOUT = 3600
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    """Builds the engine on first use (cached outside the repository), then runs tools/stack.sh."""
+    built = subprocess.run([str(ROOT / "tools/pulumi-engine.sh")], capture_output=True, text=True,
+                           timeout=ENGINE_BUILD_TIMEOUT)
+    assert built.returncode == 0, built.stderr[-4000:]
+    home = tmp_path_factory.mktemp("engine")
+
+    def run(stack: str, *args: str, render_dir: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        env = {**os.environ, "DJANGO_OBSERVABILITY_BACKEND_URL": f"file://{home / 'state'}",
+               "DJANGO_OBSERVABILITY_RENDER_DIR": str(render_dir or home / "rendered" / stack)}
+        result = subprocess.run([str(ROOT / "tools/stack.sh"), stack, *args], capture_output=True, text=True,
+                                env=env, timeout=600, cwd=ROOT)
+        if check:
+            assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+        return result
+
+    run.home = home
+    return run
+
+
+def _state_files(home: Path) -> dict[str, str]:
+    return {str(path.relative_to(home)): path.read_text() for path in (home / "state").rglob("*.json")
+            if ".history" not in path.parts and "backups" not in path.parts}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_preview_each_stack(engine, stack):
+    result = engine(stack, "preview", "--diff")
+    assert "kubernetes:apps/v1:Deployment" in result.stdout and "to create" in result.stdout, result.stdout[-2000:]
+
+
+def test_up_twice_second_changes_nothing(engine):
+    first = engine("dev", "up", "--yes", "--skip-preview")
+    assert "13 created" in first.stdout, first.stdout[-2000:]
+    second = engine("dev", "up", "--yes", "--skip-preview", "--expect-no-changes")
+    assert "13 unchanged" in second.stdout, second.stdout[-2000:]
+
+
+def _by_identity(objects):
+    return {(obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"]): obj for obj in objects}
+
+
+def test_engine_render_equals_offline_render(engine, tmp_path):
+    """The only difference allowed: the provider turns a Secret's `stringData` into base64 `data`."""
+    engine_dir = tmp_path / "engine"
+    engine("acceptance", "up", "--yes", "--skip-preview", render_dir=engine_dir)
+    from_engine = _by_identity(yaml.safe_load(path.read_text()) for path in engine_dir.rglob("*.yaml"))
+    render.render("acceptance", tmp_path / "offline")
+    offline = _by_identity(yaml.safe_load(path.read_text()) for path in (tmp_path / "offline/acceptance").glob("*.yaml"))
+    assert from_engine.keys() == offline.keys()
+    for key, obj in from_engine.items():
+        if obj["kind"] == "Secret":
+            obj["stringData"] = {name: base64.b64decode(value).decode() for name, value in obj.pop("data").items()}
+        assert obj == offline[key], key
+
+
+def test_bad_setting_fails_preview_and_changes_nothing(engine, tmp_path):
+    engine("dev", "up", "--yes", "--skip-preview")
+    before = _state_files(engine.home)
+    stack_file = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    stack_file["config"]["django-observability:webConcurrency"] = 0
+    stack_file["config"]["django-observability:scrapeInterval"] = "often"
+    bad = tmp_path / "Pulumi.dev.yaml"
+    bad.write_text(yaml.safe_dump(stack_file))
+    result = engine("dev", "preview", "--config-file", str(bad), check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "django-observability:webConcurrency: 0 — Input should be greater than or equal to 1" in output, output
+    assert 'django-observability:scrapeInterval: "often" — must be a Prometheus duration' in output, output
+    assert "Traceback" not in output
+    assert _state_files(engine.home) == before
+
+
+def test_secrets_stay_encrypted(engine):
+    engine("prod", "up", "--yes", "--skip-preview")
+    plaintexts = []
+    for stack in STACKS:
+        shown = engine(stack, "config", "--show-secrets", "--json")
+        plaintexts += [item["value"] for item in json.loads(shown.stdout).values() if item.get("secret")]
+    assert len(plaintexts) == 3
+    stack_files = "".join((ROOT / f"Pulumi.{stack}.yaml").read_text() for stack in STACKS)
+    state = "".join(_state_files(engine.home).values())
+    exported = engine("prod", "stack", "export").stdout
+    rendered = "".join(path.read_text() for path in (engine.home / "rendered").rglob("*.yaml"))
+    for value in plaintexts:
+        assert value not in stack_files and value not in state and value not in exported and value not in rendered
+    assert all(read_stack_file(stack) for stack in STACKS)
