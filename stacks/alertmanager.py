@@ -23,22 +23,33 @@ class SwarmSettings(Model):
     docker_host: str = "unix:///var/run/docker.sock"
     """The Docker endpoint of a Swarm manager (unix://, tcp:// or ssh://)."""
     network: Name = "alertmanager"
+    """The attachable overlay network the peers gossip on."""
     first_published_port: Port = 19093
-    """Peer i publishes its web port (9093) at first_published_port + i - 1."""
+    """Peer i publishes its web port (9093) at firstPublishedPort + i - 1."""
 
 
 class AlertmanagerSettings(Model):
     backend: Literal["kubernetes", "swarm"] = "kubernetes"
+    """kubernetes (a prometheus-operator Alertmanager) or swarm (numbered Docker Swarm services)."""
     name: Annotated[Name, Field(max_length=40)] = "main"
+    """Name of the Alertmanager resource (its config Secret is alertmanager-<name>)."""
     namespace: Name = "monitoring"
+    """Namespace of the Alertmanager on Kubernetes."""
     replicas: Annotated[int, Field(ge=1, le=9)] = 1
+    """Peers of the cluster (1-9); more than one adds a PodDisruptionBudget. prod refuses an even count."""
     image: Image = "prom/alertmanager:v0.28.1"
+    """The Alertmanager image."""
     anti_affinity: Literal["soft", "hard"] = "soft"
+    """Spread peers over nodes: soft (preferred) or hard (required) pod anti-affinity on kubernetes.io/hostname."""
     retention: Annotated[str, AfterValidator(_go_duration)] = "120h"
+    """How long silences and the notification log are kept (h, m, s, ms only)."""
     resources: Resources = Resources(requests=ResourceQuantities(cpu="10m", memory="64Mi"),
                                      limits=ResourceQuantities(cpu="200m", memory="256Mi"))
+    """Requests and limits of each Alertmanager container."""
     swarm: SwarmSettings = SwarmSettings()
+    """Where the swarm backend runs its peers."""
     routing: RoutingConfig = RoutingConfig()
+    """alertmanager.yml: route, receivers, inhibit_rules, templates (snake_case); credentials as *_secret keys."""
 
     @model_validator(mode="after")
     def _peers(self, info: ValidationInfo):

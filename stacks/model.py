@@ -65,14 +65,18 @@ class Model(BaseModel):
 
 class ResourceQuantities(Model):
     cpu: Quantity
+    """CPU as a Kubernetes quantity (250m, 1)."""
     memory: Quantity
+    """Memory as a Kubernetes quantity (256Mi, 1Gi)."""
 
 
 class Resources(Model):
     """Requests and limits of one container; every container gets both."""
 
     requests: ResourceQuantities
+    """What the scheduler reserves."""
     limits: ResourceQuantities
+    """What the container may use at most."""
 
     def to_kubernetes(self) -> dict:
         return self.model_dump()

@@ -2,6 +2,7 @@
 
     python -m stacks.reference --write     rewrite Pulumi.yaml's config block
     python -m stacks.reference --table     print the settings table (Markdown)
+    python -m stacks.reference --readme    rewrite the settings table in README.md
 
 Pulumi makes every declared key without a default required, so each optional setting is declared with the model's
 default; the model stays the one place the defaults are written. Credentials are not declared: a declared secret
@@ -15,6 +16,7 @@ import typing
 import yaml
 
 from stacks.loader import ROOT, read_stack_file
+from stacks.model import Model
 from stacks.settings import StackSettings
 
 STACKS = ("dev", "acceptance", "prod")
@@ -64,32 +66,57 @@ def project_file() -> str:
     return HEADER + yaml.safe_dump(document, sort_keys=False, width=120)
 
 
+def _rows(model: type[Model], defaults: dict, per_stack: list[dict], prefix: str = ""):
+    """One row per setting; nested settings models (resources, alertmanager, swarm) spelt out key by key."""
+    for name, field in model.model_fields.items():
+        key = prefix + field.alias
+        default = defaults.get(field.alias) if defaults else None
+        values = [values.get(field.alias) if isinstance(values, dict) else None for values in per_stack]
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, Model):
+            yield from _rows(annotation, default or {}, values, key + ".")
+            continue
+        kind = _pulumi_type(annotation) or ("list" if typing.get_origin(annotation) is list else "object")
+        shown = _show(default) if default is not None or not field.is_required() else "required"
+        yield key, kind, shown, [_show(value) if value is not None else "" for value in values], field.description
+
+
+def _show(value) -> str:
+    if value is None:
+        return "unset"
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return f"`{text}`" if len(text) <= 48 else "(see the stack file)"
+
+
 def settings_table() -> str:
-    values = {stack: {key.partition(":")[2]: value for key, value in read_stack_file(stack).items()} for stack in STACKS}
+    per_stack = [{key.partition(":")[2]: value for key, value in read_stack_file(stack).items()} for stack in STACKS]
     lines = ["| key | type | default | " + " | ".join(STACKS) + " | what it sets |", "|---" * (4 + len(STACKS)) + "|"]
-    defaults = _defaults()
-    for name, field in StackSettings.model_fields.items():
-        key = field.alias
-
-        def show(value):
-            text = json.dumps(value, separators=(",", ":")) if not isinstance(value, str) else value
-            return f"`{text}`" if len(text) <= 40 else "(see the stack file)"
-
-        default = "required" if field.is_required() else show(defaults[key])
-        per_stack = [show(values[stack][key]) if key in values[stack] else "" for stack in STACKS]
-        kind = _pulumi_type(field.annotation) or "object"
-        description = " ".join(field.description.split()).replace("|", "\\|")
-        lines.append(f"| `{key}` | {kind} | {default} | " + " | ".join(per_stack) + f" | {description} |")
+    for key, kind, default, values, description in _rows(StackSettings, _defaults(), per_stack):
+        text = " ".join(description.split()).replace("|", "\\|")
+        lines.append(f"| `{key}` | {kind} | {default} | " + " | ".join(values) + f" | {text} |")
     return "\n".join(lines)
+
+
+README_BEGIN, README_END = "<!-- settings:begin -->", "<!-- settings:end -->"
+
+
+def readme() -> str:
+    text = (ROOT / "README.md").read_text()
+    before, rest = text.split(README_BEGIN, 1)
+    _, after = rest.split(README_END, 1)
+    return f"{before}{README_BEGIN}\n{settings_table()}\n{README_END}{after}"
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--table", action="store_true")
+    parser.add_argument("--readme", action="store_true")
     args = parser.parse_args(argv)
     if args.write:
         (ROOT / "Pulumi.yaml").write_text(project_file())
+    if args.readme:
+        (ROOT / "README.md").write_text(readme())
     if args.table:
         print(settings_table())
     return 0
