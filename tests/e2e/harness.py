@@ -162,5 +162,10 @@ class Prometheus:
         result = self.query(expr)
         return float(result[0]["value"][1]) if result else None
 
+    def range_values(self, expr: str, start: float, end: float, step: str = "1s") -> list[float]:
+        """Every value of every series of `expr` evaluated from `start` to `end`."""
+        result = self.api("query_range", query=expr, start=f"{start:.3f}", end=f"{end:.3f}", step=step)["result"]
+        return [float(value) for series in result for _, value in series["values"]]
+
     def active_targets(self) -> list[dict]:
         return self.api("targets", state="active")["activeTargets"]

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -106,6 +107,7 @@ def run(stack: str, mode: str = "per-worker-ports", report=print, requests: int 
             return len(targets) == len(ports) and all(target["health"] == "up" for target in targets) and targets
 
         targets = wait_until(all_up, f"{len(ports)} targets up", 60)
+        started = time.time()
         assert sorted(t["labels"]["endpoint"] for t in targets) == sorted(ports), targets
         report(f"Prometheus keeps exactly one target per endpoint ({len(targets)}, every other Service port dropped "
                f"by the port-name filter), all up")
@@ -128,32 +130,42 @@ def run(stack: str, mode: str = "per-worker-ports", report=print, requests: int 
         report(f"sum over workers of {REQUEST_COUNTER} = {requests} = requests sent")
 
         if mode == "per-worker-ports":
-            victim_endpoint = _kill_busy_worker(prometheus, app, ports, name)
-            report(f"killed the worker behind {victim_endpoint}; gunicorn started a new one on the same port")
+            victim_endpoint, count_before = _kill_busy_worker(prometheus, app, ports, name)
+            restarted_at = time.time()
+            victim = f'{REQUEST_COUNTER}{{service="{name}", endpoint="{victim_endpoint}"}}'
+            wait_until(lambda: prometheus.query(f"{victim} < {count_before}"), "a scrape of the restarted worker", 30)
+            report(f"killed the worker behind {victim_endpoint}; gunicorn started a new one on the same port, scraped")
             _send(settings.http_port, requests)
-            wait_until(lambda: prometheus.query(f'up{{endpoint="{victim_endpoint}"}} == 1'), "the port back up", 30)
+            wait_until(lambda: _sum(prometheus, name) >= requests, "the new requests to be scraped", 30)
             resets = {r["metric"]["endpoint"]: float(r["value"][1]) for r in prometheus.query(
                 f'resets({REQUEST_COUNTER}{{service="{name}"}}[5m])')}
             assert resets[victim_endpoint] >= 1 and all(v == 0 for k, v in resets.items() if k != victim_endpoint), resets
             report("only the restarted worker's counter reset; every other worker's counter never went down")
         else:
             _kill_any_worker(app)
+            restarted_at = time.time()
             _send(settings.http_port, requests)
             wait_until(lambda: _sum(prometheus, name) == 2 * requests, f"the aggregate to reach {2 * requests}", 30)
             assert prometheus.scalar(f'resets({REQUEST_COUNTER}{{service="{name}"}}[5m])') == 0
             report(f"a killed worker's counts stay in the aggregate: {2 * requests} after a restart, no reset")
 
-        window = f'rate({REQUEST_COUNTER}{{service="{name}"}}[4s])[2m:1s]'
-        minimum, points = prometheus.scalar(f"min(min_over_time({window}))"), prometheus.scalar(f"sum(count_over_time({window}))")
-        assert minimum is not None and minimum >= 0 and points >= 10, (minimum, points)
-        report(f"rate() never went negative over {points:.0f} evaluations spanning the restart")
+        time.sleep(3)  # a few more scrapes, so that the rate windows below reach past the restart
+        end = time.time()
+        rate = f'rate({REQUEST_COUNTER}{{service="{name}"}}[20s])'
+        rates = prometheus.range_values(rate, started, end, "500ms")
+        after_restart = prometheus.range_values(rate, restarted_at + 1, end, "500ms")
+        # Each window evaluated after the restart reaches back before it, so it holds the reset.
+        assert end - restarted_at < 20 and len(after_restart) >= 4, (end - restarted_at, len(after_restart))
+        assert min(rates) >= 0, rates
+        report(f"rate() never went negative over {len(rates)} evaluations, {len(after_restart)} of them with the "
+               "restart inside their window")
 
         app.stop()
         _check_access_logs(app, requests)
         report("gunicorn access logs are JSON with host, user, time, request, status (int), size (int), referer, agent")
 
 
-def _kill_busy_worker(prometheus: Prometheus, app: Process, ports: dict[str, int], service: str) -> str:
+def _kill_busy_worker(prometheus: Prometheus, app: Process, ports: dict[str, int], service: str) -> tuple[str, float]:
     """SIGKILL the worker whose counter is highest, so that its restart is visible as a reset."""
     values = {r["metric"]["endpoint"]: float(r["value"][1])
               for r in prometheus.query(f'{REQUEST_COUNTER}{{service="{service}"}}')}
@@ -165,7 +177,7 @@ def _kill_busy_worker(prometheus: Prometheus, app: Process, ports: dict[str, int
     os.kill(pid, signal.SIGKILL)
     wait_until(lambda: (children(app.popen.pid) - before) and listening_pid(ports[endpoint]) not in (None, pid),
                "a new worker on the freed port", 60)
-    return endpoint
+    return endpoint, values[endpoint]
 
 
 def _kill_any_worker(app: Process) -> None:
