@@ -6,10 +6,12 @@ import pulumi_kubernetes as k8s
 from components.alertmanager.kubernetes import KubernetesAlertmanager
 from components.alertmanager.routing import placeholder
 from components.alertmanager.swarm import SwarmAlertmanager
+from components.dashboard import Dashboard
 from components.django_app import DjangoApp
 from components.manifest import namespace_object
 from components.resources import register
 from components.service_monitor import ServiceMonitor
+from components.slo import SloRules
 from stacks.loader import SettingsError, load_from_engine
 
 try:
@@ -33,6 +35,8 @@ in_namespace = pulumi.ResourceOptions(provider=provider, depends_on=[namespace] 
 
 app = DjangoApp(settings.app_name, settings, stack, opts=in_namespace)
 monitor = ServiceMonitor(settings.app_name, settings, stack, opts=in_namespace)
+SloRules(settings.app_name, settings, stack, opts=in_namespace)
+Dashboard(settings.app_name, settings, stack, opts=in_namespace)
 
 alertmanager = settings.alertmanager
 if alertmanager.backend == "kubernetes":

@@ -2,9 +2,11 @@
 the end-to-end run read. `__main__.py` registers the same builders' output through the components."""
 from components.alertmanager.kubernetes import build_kubernetes_alertmanager
 from components.alertmanager.swarm import build_swarm_plan, prometheus_alerting_swarm
+from components.dashboard import build_dashboard_config_map
 from components.django_app import build_django_app
 from components.namespace import build_namespace
 from components.service_monitor import build_service_monitor
+from components.slo import build_prometheus_rule
 from stacks.loader import LoadedStack
 
 
@@ -17,7 +19,8 @@ def namespace_object(loaded: LoadedStack) -> dict | None:
 
 def kubernetes_objects(loaded: LoadedStack) -> list[dict]:
     settings, stack = loaded.settings, loaded.stack
-    objects = [namespace_object(loaded), *build_django_app(settings, stack), build_service_monitor(settings, stack)]
+    objects = [namespace_object(loaded), *build_django_app(settings, stack), build_service_monitor(settings, stack),
+               build_prometheus_rule(settings, stack), build_dashboard_config_map(settings, stack)]
     if settings.alertmanager.backend == "kubernetes":
         objects += build_kubernetes_alertmanager(settings.alertmanager, settings.part_of, settings.prometheus_namespace,
                                                  dict(settings.prometheus_pod_labels), loaded.secrets)

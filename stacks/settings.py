@@ -4,6 +4,7 @@
 in the stack files (`web_concurrency` ↔ `django-observability:webConcurrency`), following the Prometheus and
 Kubernetes names where one exists.
 """
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
@@ -12,6 +13,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 from components.relabel import LABEL_NAME, RelabelConfig
 from stacks.alertmanager import AlertmanagerSettings
 from stacks.durations import parse_duration
+from stacks.slo import SloSpec
 from stacks.model import (Duration, Image, KubernetesLabels, LabelValue, Model, Name, Port,
                           ResourceQuantities, Resources)
 from stacks.rules import dns1123_label
@@ -83,6 +85,11 @@ class StackSettings(Model):
     """Further relabel_configs for every target, in prometheus.yml's snake_case."""
     metric_relabelings: list[RelabelConfig] = []
     """metric_relabel_configs for every scraped series, in prometheus.yml's snake_case."""
+
+    # Error budgets
+    slos: list[SloSpec] = [SloSpec(name="availability", objective=Decimal("99"))]
+    """SLOs of the app: name, objective (percent), period (30d or 28d), sli (availability or latency) and which
+    burn-rate alerts fire. Rendered as a PrometheusRule, plus a Grafana dashboard."""
 
     # Alerting
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()

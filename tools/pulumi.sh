@@ -20,7 +20,7 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 if [ -x "$engine_bin/pulumi-resource-kubernetes" ]; then
   export PULUMI_HOME="$root/.pulumi-home" PULUMI_IGNORE_AMBIENT_PLUGINS=true
   export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-  if ! pulumi plugin ls 2>/dev/null | grep -q "kubernetes .*$k8s_version"; then
+  if ! pulumi plugin ls 2>/dev/null | grep "kubernetes .*$k8s_version" >/dev/null; then
     pulumi plugin install resource kubernetes "$k8s_version" --file "$engine_bin/pulumi-resource-kubernetes" >&2
   fi
 fi

@@ -3,6 +3,7 @@ on a temporary local backend: what users run with `make up` / `make preview`."""
 import base64
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -51,9 +52,10 @@ def test_preview_each_stack(engine, stack):
 
 def test_up_twice_second_changes_nothing(engine):
     first = engine("dev", "up", "--yes", "--skip-preview")
-    assert "13 created" in first.stdout, first.stdout[-2000:]
+    created = re.search(r"\+ (\d+) created", first.stdout)
+    assert created and int(created[1]) >= 10, first.stdout[-2000:]
     second = engine("dev", "up", "--yes", "--skip-preview", "--expect-no-changes")
-    assert "13 unchanged" in second.stdout, second.stdout[-2000:]
+    assert f"{created[1]} unchanged" in second.stdout, second.stdout[-2000:]
 
 
 def _by_identity(objects):

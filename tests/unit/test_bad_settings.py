@@ -73,6 +73,18 @@ CASES = [
     ({"alertmanager": {"routing": {"receivers": [{"name": "s", "slack_configs": [
         {"api_url_secret": "slackWebhookUrl", "channel": "#a"}]}], "route": {"receiver": "s"}}}},
      set(), "dev", "slackWebhookUrl", None, "pulumi config set --secret slackWebhookUrl"),
+    ({"slos": [{"name": "availability", "objective": 100}]}, set(), "dev", "slos[0].objective", "100",
+     "strictly between 0 and 100"),
+    ({"slos": [{"name": "availability", "objective": 0}]}, set(), "dev", "slos[0].objective", "0",
+     "strictly between 0 and 100"),
+    ({"slos": [{"name": "availability", "objective": 99.9, "period": "7d"}]}, set(), "dev", "slos[0].period", '"7d"',
+     "one of the SLO periods 30d, 28d"),
+    ({"slos": [{"name": "latency", "objective": 99, "sli": "latency"}]}, set(), "dev", "slos[0]", "latency",
+     "needs latencyThreshold"),
+    ({"slos": [{"name": "latency", "objective": 99, "sli": "latency", "latencyThreshold": 0.3}]}, set(), "dev",
+     "slos[0]", "0.3", "must be a latency histogram bucket boundary"),
+    ({"slos": [{"name": "Availability", "objective": 99}]}, set(), "dev", "slos[0].name", '"Availability"',
+     "should match pattern"),
 ]
 
 

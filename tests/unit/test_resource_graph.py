@@ -16,6 +16,8 @@ COMPONENT_TYPES = {
     "django-observability:django_app:DjangoApp",
     "django-observability:service_monitor:ServiceMonitor",
     "django-observability:alertmanager:KubernetesAlertmanager",
+    "django-observability:slo:SloRules",
+    "django-observability:dashboard:Dashboard",
 }
 
 

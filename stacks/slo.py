@@ -1,0 +1,82 @@
+"""SLO specs: what each app promises, over which period, measured by which SLI, and which burn-rate alerts."""
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from stacks.model import Model
+
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 25.0, 50.0, 75.0)
+"""The `le` boundaries of django-prometheus' request latency histogram: a latency SLI counts requests at or under
+one of them, so its threshold must be one."""
+PERIODS = {"30d": 30, "28d": 28}
+
+
+class BurnRateTiers(Model):
+    """The multiwindow, multi-burn-rate alerts of the Google SRE workbook; each can be switched off on its own."""
+
+    page_fast: bool = True
+    """Page when 2% of the budget burns within 1h (1h and 5m windows; factor 14.4 for 30d)."""
+    page_slow: bool = True
+    """Page when 5% of the budget burns within 6h (6h and 30m windows; factor 6 for 30d)."""
+    ticket_fast: bool = True
+    """Ticket when 10% of the budget burns within 1d (1d and 2h windows; factor 3 for 30d)."""
+    ticket_slow: bool = True
+    """Ticket when 10% of the budget burns within 3d (3d and 6h windows; factor 1 for 30d)."""
+
+
+class SloSpec(Model):
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
+    """Name of the SLO (lowercase letters, digits, '-'), the `slo` label of its rules."""
+    objective: Decimal
+    """Target in percent, strictly between 0 and 100 (99.9 leaves an error budget of 0.1%)."""
+    period: str = "30d"
+    """The SLO period: 30d or 28d."""
+    sli: Literal["availability", "latency"] = "availability"
+    """availability: share of responses that are not 5xx. latency: share of requests at or under latencyThreshold."""
+    latency_threshold: float | None = None
+    """Seconds, for a latency SLI: one of the latency histogram's bucket boundaries."""
+    alerts: BurnRateTiers = BurnRateTiers()
+    """Which burn-rate tiers alert."""
+    page_severity: str = "critical"
+    """`severity` label of the page tiers."""
+    ticket_severity: str = "warning"
+    """`severity` label of the ticket tiers."""
+    runbook_url: str | None = None
+    """`runbook_url` annotation of every alert."""
+    labels: dict[str, str] = {}
+    """Further labels on every alert (e.g. team)."""
+    budget_unused_alert: bool = False
+    """A low-severity ticket when almost none of the budget is used over the period (the SLO is stricter than
+    reality and dependants may come to rely on it)."""
+
+    @field_validator("objective")
+    @classmethod
+    def _objective_between_0_and_100(cls, value: Decimal) -> Decimal:
+        if not Decimal(0) < value < Decimal(100):
+            raise ValueError("must be a percentage strictly between 0 and 100, such as 99.9")
+        return value
+
+    @field_validator("period")
+    @classmethod
+    def _known_period(cls, value: str) -> str:
+        if value not in PERIODS:
+            raise ValueError(f"must be one of the SLO periods {', '.join(PERIODS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _latency_needs_threshold(self):
+        if self.sli == "latency":
+            if self.latency_threshold is None:
+                raise ValueError("a latency SLI needs latencyThreshold (seconds)")
+            if self.latency_threshold not in LATENCY_BUCKETS:
+                raise ValueError(f"latencyThreshold {self.latency_threshold} must be a latency histogram bucket "
+                                 f"boundary: {', '.join(f'{b:g}' for b in LATENCY_BUCKETS)}")
+        elif self.latency_threshold is not None:
+            raise ValueError("latencyThreshold belongs to a latency SLI")
+        return self
+
+    @property
+    def error_budget(self) -> Decimal:
+        """The allowed error ratio, exactly (99.9 → 0.001)."""
+        return (Decimal(100) - self.objective) / Decimal(100)
