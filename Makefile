@@ -12,7 +12,12 @@ $(VENV)/installed: requirements.txt requirements-dev.txt
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-setup: $(VENV)/installed
+.venv-scan/installed: requirements-scan.txt
+	python3 -m venv .venv-scan
+	.venv-scan/bin/pip install -q --disable-pip-version-check -r requirements-scan.txt
+	touch $@
+
+setup: $(VENV)/installed .venv-scan/installed
 	tools/install-system-packages.sh
 
 ## Every object of a stack as YAML in rendered/$(STACK)/, offline (no Pulumi CLI, no cluster).
@@ -31,9 +36,10 @@ test-fast: $(VENV)/installed
 up: $(VENV)/installed
 	tools/stack.sh $(STACK) up --yes --skip-preview
 
-## `pulumi preview` of a stack in render mode, as a pull request shows it.
+## `pulumi preview` of a stack in render mode, as a pull request shows it, with the policy pack.
 preview: $(VENV)/installed
-	tools/stack.sh $(STACK) preview --diff
+	tools/stack.sh $(STACK) preview --diff --policy-pack policy/run-policy-pack \
+		--policy-pack-config policy/config/$(STACK).json
 
 destroy: $(VENV)/installed
 	tools/stack.sh $(STACK) destroy --yes

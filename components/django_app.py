@@ -26,8 +26,25 @@ def app_labels(settings: StackSettings, stack: str) -> dict[str, str]:
                          image_version(settings.image))
 
 
+EXCEPTION_ANNOTATION = "django-observability.io/security-exception-"
+# The checkov checks a relaxed secure default fails, skipped with the exception's own reason.
+EXCEPTION_CHECKS = {"readOnlyRootFilesystem": ("CKV_K8S_22",), "networkPolicy": ()}
+
+
 def _metadata(settings: StackSettings, labels: dict[str, str]) -> dict:
     return {"name": settings.app_name, "namespace": settings.namespace, "labels": labels}
+
+
+def review_annotations(settings: StackSettings) -> dict[str, str]:
+    """Every relaxed default and every scanner skip, with its reason, where a reviewer and checkov see it."""
+    annotations = {f"{EXCEPTION_ANNOTATION}{control}": reason
+                   for control, reason in sorted(settings.security_exceptions.items())}
+    skips = dict(settings.scanner_skips)
+    for control, reason in settings.security_exceptions.items():
+        skips |= {check: reason for check in EXCEPTION_CHECKS[control]}
+    annotations |= {f"checkov.io/skip{index}": f"{check}={reason}"
+                    for index, (check, reason) in enumerate(sorted(skips.items()), start=1)}
+    return annotations
 
 
 def _probe() -> dict:
@@ -54,11 +71,13 @@ def build_deployment(settings: StackSettings, stack: str, plan: PortPlan) -> dic
         "livenessProbe": _probe(),
         "readinessProbe": _probe(),
         "resources": settings.resources.to_kubernetes(),
-        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+        "securityContext": {"allowPrivilegeEscalation": False,
+                            "readOnlyRootFilesystem": "readOnlyRootFilesystem" not in settings.security_exceptions,
                             "capabilities": {"drop": ["ALL"]}},
         "volumeMounts": mounts,
     }
     pod_spec = {
+        "automountServiceAccountToken": False,  # the app never talks to the Kubernetes API
         "securityContext": {"runAsNonRoot": True, "runAsUser": RUN_AS, "runAsGroup": RUN_AS, "fsGroup": RUN_AS,
                             "seccompProfile": {"type": "RuntimeDefault"}},
         "containers": [container],
@@ -69,10 +88,14 @@ def build_deployment(settings: StackSettings, stack: str, plan: PortPlan) -> dic
             "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
             "labelSelector": {"matchLabels": selector},
         }]
+    metadata = _metadata(settings, labels)
+    annotations = review_annotations(settings)
+    if annotations:
+        metadata["annotations"] = annotations
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _metadata(settings, labels),
+        "metadata": metadata,
         "spec": {
             "replicas": settings.replicas,
             "revisionHistoryLimit": 10,
@@ -108,8 +131,10 @@ def build_disruption_budget(settings: StackSettings, stack: str) -> dict | None:
     }
 
 
-def build_network_policy(settings: StackSettings, stack: str, plan: PortPlan) -> dict:
-    """http from anywhere; the metrics ports only from the Prometheus pods."""
+def build_network_policy(settings: StackSettings, stack: str, plan: PortPlan) -> dict | None:
+    """http from the allowed namespaces (or anywhere); the metrics ports only from the Prometheus pods."""
+    if "networkPolicy" in settings.security_exceptions:
+        return None
     labels = app_labels(settings, stack)
     prometheus = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": settings.prometheus_namespace}},
                   "podSelector": {"matchLabels": dict(settings.prometheus_pod_labels)}}
@@ -121,7 +146,9 @@ def build_network_policy(settings: StackSettings, stack: str, plan: PortPlan) ->
             "podSelector": {"matchLabels": selector_labels(labels)},
             "policyTypes": ["Ingress"],
             "ingress": [
-                {"ports": [{"port": plan.http.name, "protocol": "TCP"}]},
+                {"ports": [{"port": plan.http.name, "protocol": "TCP"}]} | ({"from": [
+                    {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}
+                    for namespace in settings.http_allowed_namespaces]} if settings.http_allowed_namespaces else {}),
                 {"from": [prometheus], "ports": [{"port": port.name, "protocol": "TCP"} for port in plan.metrics]},
             ],
         },

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from components.alertmanager.routing import RoutingConfig
-from stacks.model import Image, Model, Name, Port, ResourceQuantities, Resources
+from stacks.model import Image, Model, Name, Port, ResourceQuantities, Resources, stack_name
 
 _GO_DURATION = re.compile(r"^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$")
 
@@ -59,8 +59,7 @@ class AlertmanagerSettings(Model):
                                  f"swarm.nodes must list {self.replicas} node(s), it lists {len(self.swarm.nodes)}")
             if len(set(self.swarm.nodes)) != len(self.swarm.nodes):
                 raise ValueError("swarm.nodes must not repeat a node: two peers on one node fail together")
-        stack = (info.context or {}).get("stack")
-        if stack == "prod" and self.replicas % 2 == 0:
+        if stack_name(info) == "prod" and self.replicas % 2 == 0:
             raise ValueError(f"prod refuses an even number of peers ({self.replicas}): prod runs 3 or 5 peers, "
                              "one per node, as kube-prometheus does; an even count adds a peer but no tolerated failure zone")
         return self

@@ -70,7 +70,10 @@ def _problems(error: ValidationError) -> list[Problem]:
     problems = []
     for item in error.errors():
         loc = tuple(part for part in item["loc"] if not (isinstance(part, str) and part.startswith("function-")))
-        problems.append(Problem(_key(loc), None if item["type"] == "missing" else item["input"], _rule(item)))
+        rule = _rule(item)
+        if loc and loc[-1] == "[key]":  # a mapping's key is what is wrong, not its value
+            loc, rule = loc[:-1], f"as a key: {rule}"
+        problems.append(Problem(_key(loc), None if item["type"] == "missing" else item["input"], rule))
     return problems
 
 

@@ -2,7 +2,7 @@
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 from pydantic.alias_generators import to_camel
 
 from stacks.durations import parse_duration
@@ -38,6 +38,11 @@ def image_version(image: str) -> str:
     if match["tag"]:
         return match["tag"][:63].rstrip("-_.")
     return match["digest"].removeprefix("sha256:")[:12] if match["digest"] else "unversioned"
+
+
+def stack_name(info: ValidationInfo) -> str | None:
+    """The stack being validated: the loader passes it as validation context."""
+    return (info.context or {}).get("stack")
 
 
 def _label_map(labels: dict[str, str]) -> dict[str, str]:

@@ -7,16 +7,19 @@ Kubernetes names where one exists.
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from components.relabel import LABEL_NAME, RelabelConfig
 from stacks.alertmanager import AlertmanagerSettings
 from stacks.durations import parse_duration
 from stacks.slo import SloSpec
-from stacks.model import (Duration, Image, KubernetesLabels, LabelValue, Model, Name, Port,
+from stacks.model import (IMAGE, Duration, stack_name, Image, KubernetesLabels, LabelValue, Model, Name, Port,
                           ResourceQuantities, Resources)
 from stacks.rules import dns1123_label
+
+SecurityControl = Literal["readOnlyRootFilesystem", "networkPolicy"]
+Reason = Annotated[str, Field(min_length=10, description="why, in a sentence a reviewer can check")]
 
 MAX_WORKERS = 64
 """The documented maximum of gunicorn workers per pod: one named metrics port each; past this, add replicas."""
@@ -66,6 +69,15 @@ class StackSettings(Model):
                                      limits=ResourceQuantities(cpu="1", memory="512Mi"))
     """Requests and limits of the Django container: {requests, limits}, each {cpu, memory}."""
 
+    http_allowed_namespaces: list[Name] = []
+    """Namespaces whose pods may reach the http port (NetworkPolicy); empty admits every source, e.g. an ingress
+    controller in any namespace."""
+    security_exceptions: dict[SecurityControl, Reason] = {}
+    """Secure defaults this stack relaxes, each with the reason, which is written on the Deployment:
+    readOnlyRootFilesystem (the app writes outside /tmp), networkPolicy (the cluster enforces none)."""
+    scanner_skips: dict[Annotated[str, Field(pattern=r"^CKV2?_K8S_[0-9]+$")], Reason] = {}
+    """checkov checks skipped on the Django objects, each with its reason (written as checkov.io/skip annotations)."""
+
     # How Prometheus scrapes it
     metrics_path: Annotated[str, Field(pattern=r"^/\S*$")] = "/metrics"
     """Path Prometheus scrapes on each metrics port."""
@@ -96,7 +108,7 @@ class StackSettings(Model):
     """The Alertmanager cluster: backend (kubernetes or swarm), replicas, routing (alertmanager.yml's snake_case)."""
 
     @model_validator(mode="after")
-    def _cross_field_rules(self):
+    def _cross_field_rules(self, info: ValidationInfo):
         """Rules between settings, all reported together (each under the key a user would change)."""
         problems: list[tuple[str, object, str]] = []
         first, last = self.metrics_start_port, self.metrics_start_port + self.metrics_port_count - 1
@@ -110,6 +122,10 @@ class StackSettings(Model):
         if parse_duration(self.scrape_timeout) > parse_duration(self.scrape_interval):
             problems.append(("scrapeTimeout", self.scrape_timeout,
                              f"must not exceed scrapeInterval ({self.scrape_interval}); prometheus-operator rejects it"))
+        if stack_name(info) == "prod":
+            match = IMAGE.match(self.image)
+            if not match["digest"] and match["tag"] in (None, "latest"):
+                problems.append(("image", self.image, "prod needs a pinned image: a tag other than latest, or a digest"))
         if "environment" in self.static_labels:
             problems.append(("staticLabels", self.static_labels,
                              "must not set environment: every series already gets environment=<stack name>"))

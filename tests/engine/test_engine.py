@@ -44,10 +44,29 @@ def _state_files(home: Path) -> dict[str, str]:
             if ".history" not in path.parts and "backups" not in path.parts}
 
 
+def _policy(stack: str) -> tuple[str, ...]:
+    return ("--policy-pack", str(ROOT / "policy/run-policy-pack"),
+            "--policy-pack-config", str(ROOT / f"policy/config/{stack}.json"))
+
+
 @pytest.mark.parametrize("stack", STACKS)
-def test_preview_each_stack(engine, stack):
-    result = engine(stack, "preview", "--diff")
+def test_preview_each_stack_with_the_policy_pack(engine, stack):
+    result = engine(stack, "preview", "--diff", *_policy(stack))
     assert "kubernetes:apps/v1:Deployment" in result.stdout and "to create" in result.stdout, result.stdout[-2000:]
+    assert "Policy Packs run:" in result.stdout and "django-observability|local|" in result.stdout
+    assert "mandatory" not in result.stdout
+
+
+def test_policy_pack_stops_a_prod_preview(engine, tmp_path):
+    """One Alertmanager peer is a valid setting (odd), but prod's policy wants three."""
+    stack_file = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    stack_file["config"]["django-observability:alertmanager"]["replicas"] = 1
+    bad = tmp_path / "Pulumi.prod.yaml"
+    bad.write_text(yaml.safe_dump(stack_file))
+    result = engine("prod", "preview", "--config-file", str(bad), *_policy("prod"), check=False)
+    assert result.returncode != 0
+    assert "[mandatory]  prod-alertmanager-replicas" in result.stdout, result.stdout[-3000:]
+    assert "Alertmanager main runs 1 replica(s); prod needs at least 3" in result.stdout
 
 
 def test_up_twice_second_changes_nothing(engine):
@@ -102,7 +121,7 @@ def test_secrets_stay_encrypted(engine):
     assert len(plaintexts) == 3
     stack_files = "".join((ROOT / f"Pulumi.{stack}.yaml").read_text() for stack in STACKS)
     state = "".join(_state_files(engine.home).values())
-    exported = engine("prod", "stack", "export").stdout
+    exported = engine("prod", "stack", "export").stdout + engine("prod", "stack", "output", "--json", "--show-secrets").stdout
     rendered = "".join(path.read_text() for path in (engine.home / "rendered").rglob("*.yaml"))
     for value in plaintexts:
         assert value not in stack_files and value not in state and value not in exported and value not in rendered

@@ -85,6 +85,18 @@ CASES = [
      "slos[0]", "0.3", "must be a latency histogram bucket boundary"),
     ({"slos": [{"name": "Availability", "objective": 99}]}, set(), "dev", "slos[0].name", '"Availability"',
      "should match pattern"),
+    ({"image": "example/django-app:latest"}, set(), "prod", "image", "example/django-app:latest",
+     "prod needs a pinned image"),
+    ({"image": "example/django-app"}, set(), "prod", "image", "example/django-app", "prod needs a pinned image"),
+    ({"securityExceptions": {"readOnlyRootFilesystem": "because"}}, set(), "dev",
+     "securityExceptions.readOnlyRootFilesystem", '"because"', "at least 10 characters"),
+    ({"securityExceptions": {"privileged": "the app needs raw sockets for ping"}}, set(), "dev",
+     "securityExceptions.privileged", '"privileged"', "as a key: Input should be 'readOnlyRootFilesystem' or 'networkPolicy'"),
+    ({"scannerSkips": {"CKV_K8S_X": "a reason long enough"}}, set(), "dev", "scannerSkips.CKV_K8S_X",
+     '"CKV_K8S_X"', "as a key: String should match pattern"),
+    ({"httpAllowedNamespaces": ["Ingress"]}, set(), "dev", "httpAllowedNamespaces[0]", '"Ingress"', "DNS-1123 label"),
+    ({"slackWebhookUrl": "https://hooks.example.invalid/plain"}, set(), "dev", "slackWebhookUrl",
+     "hooks.example.invalid", "a credential must be set with --secret"),
 ]
 
 
