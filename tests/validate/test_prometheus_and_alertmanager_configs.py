@@ -37,7 +37,7 @@ def test_amtool_can_fail(tmp_path):
 @pytest.fixture(scope="session")
 def upstream_promtool() -> str:
     """promtool with Kubernetes discovery, built from the Prometheus Go module (Debian's leaves it out)."""
-    built = subprocess.run([str(ROOT / "tools/upstream-promtool.sh")], capture_output=True, text=True, timeout=1800)
+    built = subprocess.run([str(ROOT / "tools/go-tool.sh"), "promtool"], capture_output=True, text=True, timeout=1800)
     assert built.returncode == 0, built.stderr[-3000:]
     return built.stdout.strip()
 
