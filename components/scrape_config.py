@@ -86,8 +86,10 @@ def local_discovery(service: dict, deployment: dict, pod_name: str, host: str = 
     return {"static_configs": targets}
 
 
-def prometheus_config(jobs: list[dict], alerting: dict | None = None) -> dict:
+def prometheus_config(jobs: list[dict], alerting: dict | None = None, rule_files: list[str] | None = None) -> dict:
     config = {"global": {"scrape_interval": "15s", "evaluation_interval": "15s"}, "scrape_configs": jobs}
+    if rule_files:
+        config["rule_files"] = rule_files
     if alerting:
         config["alerting"] = alerting
     return config

@@ -7,7 +7,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,8 +29,9 @@ class Webhook:
 
     def __init__(self):
         self.notifications: Counter[str] = Counter()
+        self.first_seen: dict[str, float] = {}
         lock = threading.Lock()
-        received = self.notifications
+        received, first_seen = self.notifications, self.first_seen
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
@@ -38,6 +39,7 @@ class Webhook:
                 with lock:
                     for alert in body["alerts"]:
                         received[alert["labels"]["alertname"]] += 1
+                        first_seen.setdefault(alert["labels"]["alertname"], time.monotonic())
                 self.send_response(200)
                 self.end_headers()
 
@@ -73,7 +75,7 @@ def check_config(path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _post_alert(port: int, name: str) -> None:
+def post_alert(port: int, name: str) -> None:
     now = datetime.now(timezone.utc)
     alert = [{"labels": {"alertname": name, "severity": "warning"},
               "startsAt": now.isoformat(), "endsAt": (now + timedelta(minutes=10)).isoformat()}]
@@ -91,20 +93,19 @@ def _exactly_one(webhook: Webhook, name: str) -> None:
     assert webhook.notifications[name] == 1, webhook.notifications
 
 
-def run(replicas: int = 3, report=print) -> None:
+@contextmanager
+def cluster(replicas: int, webhook: Webhook, workdir: Path):
+    """N Alertmanager peers on 127.0.0.1, formed into one cluster; yields {peer name: (web port, Process)}."""
     settings, secret_key = cluster_settings(replicas)
     binary = require_binary("prometheus-alertmanager", "alertmanager")
-    with tempfile.TemporaryDirectory(prefix="am-") as tmp, ExitStack() as stack, Webhook() as webhook:
-        workdir = Path(tmp)
-        config = workdir / "alertmanager.yml"
-        config.write_text(config_text(settings, {secret_key: webhook.url}))
-        check_config(config)
-        report("amtool check-config accepts the config rendered for the cluster")
-
-        plan = peer_plan(replicas)
-        first = free_port_block(2 * replicas)
-        web = {peer.name: first + 2 * i for i, peer in enumerate(plan)}
-        mesh = {peer.name: first + 2 * i + 1 for i, peer in enumerate(plan)}
+    config = workdir / "alertmanager.yml"
+    config.write_text(config_text(settings, {secret_key: webhook.url}))
+    check_config(config)
+    plan = peer_plan(replicas)
+    first = free_port_block(2 * replicas)
+    web = {peer.name: first + 2 * i for i, peer in enumerate(plan)}
+    mesh = {peer.name: first + 2 * i + 1 for i, peer in enumerate(plan)}
+    with ExitStack() as stack:
         peers = {}
         for peer in plan:
             storage = workdir / peer.name
@@ -115,7 +116,7 @@ def run(replicas: int = 3, report=print) -> None:
                     f"--cluster.advertise-address={HOST}:{mesh[peer.name]}",
                     f"--cluster.peer-timeout={PEER_TIMEOUT:g}s", "--cluster.settle-timeout=5s", "--log.level=warn"]
             assert sum(arg.startswith("--cluster.peer=") for arg in argv) == replicas - 1
-            peers[peer.name] = stack.enter_context(Process(peer.name, argv, workdir))
+            peers[peer.name] = (web[peer.name], stack.enter_context(Process(peer.name, argv, workdir)))
 
         def formed(port):
             status = _status(port)
@@ -123,14 +124,23 @@ def run(replicas: int = 3, report=print) -> None:
 
         for name, port in web.items():
             wait_until(lambda port=port: formed(port), f"{name} to see {replicas} peers and be ready", 60)
-        report(f"{replicas} peers report cluster status ready with {replicas} peers each")
+        yield peers
 
-        _post_alert(web[plan[0].name], "PostedToOnePeer")
+
+def run(replicas: int = 3, report=print) -> None:
+    with tempfile.TemporaryDirectory(prefix="am-") as tmp, Webhook() as webhook, \
+            cluster(replicas, webhook, Path(tmp)) as peers:
+        report("amtool check-config accepts the config rendered for the cluster")
+        report(f"{replicas} peers report cluster status ready with {replicas} peers each")
+        names = list(peers)
+        web = {name: port for name, (port, _) in peers.items()}
+
+        post_alert(web[names[0]], "PostedToOnePeer")
         _exactly_one(webhook, "PostedToOnePeer")
         report("one alert posted to one peer gives exactly one notification")
 
         for port in web.values():  # as Prometheus does: every alert to every peer, never through a load balancer
-            _post_alert(port, "PostedToEveryPeer")
+            post_alert(port, "PostedToEveryPeer")
         _exactly_one(webhook, "PostedToEveryPeer")
         report("one alert posted to every peer gives exactly one notification (deduplicated over gossip)")
 
@@ -138,18 +148,18 @@ def run(replicas: int = 3, report=print) -> None:
         silence = {"matchers": [{"name": "alertname", "value": "Silenced", "isRegex": False, "isEqual": True}],
                    "startsAt": now.isoformat(), "endsAt": (now + timedelta(hours=1)).isoformat(),
                    "createdBy": "e2e", "comment": "gossip check"}
-        status, body = http(f"http://{HOST}:{web[plan[0].name]}/api/v2/silences", json.dumps(silence).encode(), "POST")
+        status, body = http(f"http://{HOST}:{web[names[0]]}/api/v2/silences", json.dumps(silence).encode(), "POST")
         assert status == 200, body
         silence_id = json.loads(body)["silenceID"]
         for name, port in web.items():
             wait_until(lambda port=port: any(s["id"] == silence_id for s in json.loads(
                 http(f"http://{HOST}:{port}/api/v2/silences")[1])), f"the silence on {name}", 30)
-        report(f"a silence created on {plan[0].name} is visible on all {replicas} peers")
+        report(f"a silence created on {names[0]} is visible on all {replicas} peers")
 
         if replicas > 1:
-            peers[plan[0].name].kill()
-            survivors = [peer.name for peer in plan[1:]]
+            peers[names[0]][1].kill()
+            survivors = names[1:]
             for name in survivors:
-                _post_alert(web[name], "AfterPeerLoss")
+                post_alert(web[name], "AfterPeerLoss")
             _exactly_one(webhook, "AfterPeerLoss")
-            report(f"with {plan[0].name} killed, a new alert to the {len(survivors)} survivors gives exactly one notification")
+            report(f"with {names[0]} killed, a new alert to the {len(survivors)} survivors gives exactly one notification")

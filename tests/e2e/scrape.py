@@ -11,8 +11,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
-from dataclasses import replace
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -30,13 +30,14 @@ SCRAPE = "1s"
 ACCESS_LOG_FIELDS = {"host", "user", "time", "request", "status", "size", "referer", "agent"}
 
 
-def stack_objects(stack: str, mode: str) -> tuple:
-    """The stack's Deployment, Service and ServiceMonitor, with its ports moved to a free block on 127.0.0.1."""
+def stack_objects(stack: str, mode: str, workers: int | None = None) -> tuple:
+    """The stack's Deployment, Service and ServiceMonitor, with its ports moved to a free block on 127.0.0.1
+    (and, for the benchmarks, another worker count)."""
     loaded = load_offline(stack)
-    workers = loaded.settings.web_concurrency
+    workers = workers or loaded.settings.web_concurrency
     first = free_port_block(workers + 1)
     plain = loaded.settings.model_dump(by_alias=True, exclude_defaults=True) | {
-        "httpPort": first, "metricsStartPort": first + 1, "metricsMode": mode}
+        "httpPort": first, "metricsStartPort": first + 1, "metricsMode": mode, "webConcurrency": workers}
     settings = validate(stack, plain, set(loaded.secrets))
     plan = port_plan(settings)
     monitor = build_service_monitor(settings, stack)
@@ -72,13 +73,32 @@ def _send(http_port: int, count: int) -> None:
         http(f"http://{HOST}:{http_port}{paths[index % len(paths)]}")
 
 
-def run(stack: str, mode: str = "per-worker-ports", report=print, requests: int = 60) -> None:
-    """Raises AssertionError (or TimeoutError) at the first check that does not hold; reports each that does."""
-    settings, deployment, service, monitor = stack_objects(stack, mode)
+@dataclass
+class Running:
+    settings: object
+    deployment: dict
+    service: dict
+    monitor: dict
+    ports: dict[str, int]
+    workers: int
+    app: Process
+    prometheus: Prometheus
+
+    @property
+    def name(self) -> str:
+        return self.service["metadata"]["name"]
+
+
+@contextmanager
+def running(stack: str, mode: str, report=print, workers: int | None = None, rules=None):
+    """The reference app under gunicorn and a Prometheus scraping it, from the stack's objects; all targets up.
+    `rules(settings)`, when given, returns rule groups for Prometheus to evaluate."""
+    settings, deployment, service, monitor = stack_objects(stack, mode, workers)
     env = _container_env(deployment)
     ports = _metrics_ports(deployment)
-    workers, name = int(env["WEB_CONCURRENCY"]), service["metadata"]["name"]
+    workers = int(env["WEB_CONCURRENCY"])
     assert len(ports) == (workers if mode == "per-worker-ports" else 1)
+    name = service["metadata"]["name"]
     with tempfile.TemporaryDirectory(prefix="e2e-") as tmp, ExitStack() as stack_:
         workdir = Path(tmp)
         app_env = env | {"BIND_HOST": HOST, "DJANGO_DB_PATH": str(workdir / "db.sqlite3"),
@@ -98,7 +118,13 @@ def run(stack: str, mode: str = "per-worker-ports", report=print, requests: int 
 
         config_path = workdir / "prometheus.yml"
         jobs = scrape_configs(monitor, local_discovery(service, deployment, pod_name=f"{name}-local"))
-        config_path.write_text(yaml.safe_dump(prometheus_config(jobs)))
+        rule_files = []
+        if rules:
+            (workdir / "rules.yml").write_text(yaml.safe_dump({"groups": rules(settings)}))
+            rule_files = [str(workdir / "rules.yml")]
+        config = prometheus_config(jobs, rule_files=rule_files)
+        config["global"]["evaluation_interval"] = SCRAPE
+        config_path.write_text(yaml.safe_dump(config))
         _check_promtool(config_path, report)
         prometheus = Prometheus(config_path, workdir, stack_)
 
@@ -107,10 +133,18 @@ def run(stack: str, mode: str = "per-worker-ports", report=print, requests: int 
             return len(targets) == len(ports) and all(target["health"] == "up" for target in targets) and targets
 
         targets = wait_until(all_up, f"{len(ports)} targets up", 60)
-        started = time.time()
         assert sorted(t["labels"]["endpoint"] for t in targets) == sorted(ports), targets
         report(f"Prometheus keeps exactly one target per endpoint ({len(targets)}, every other Service port dropped "
                f"by the port-name filter), all up")
+        yield Running(settings, deployment, service, monitor, ports, workers, app, prometheus)
+
+
+def run(stack: str, mode: str = "per-worker-ports", report=print, requests: int = 60) -> None:
+    """Raises AssertionError (or TimeoutError) at the first check that does not hold; reports each that does."""
+    with running(stack, mode, report) as live:
+        settings, ports, app, prometheus, name = live.settings, live.ports, live.app, live.prometheus, live.name
+        targets = prometheus.active_targets()
+        started = time.time()
 
         expected = {"environment": stack, **settings.static_labels, "namespace": settings.namespace, "service": name,
                     "job": name}

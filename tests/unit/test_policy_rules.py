@@ -6,19 +6,14 @@ import pytest
 
 from components.manifest import kubernetes_objects
 from stacks.loader import ROOT, load_offline
-from tests.helpers import STACKS
+from tests.helpers import STACKS, type_token
 
 sys.path.insert(0, str(ROOT / "policy"))
 import rules  # noqa: E402  (the policy pack's own module, imported as the pack imports it)
 
 
-def _type(obj: dict) -> str:
-    api = obj["apiVersion"] if "/" in obj["apiVersion"] else f"core/{obj['apiVersion']}"
-    return f"kubernetes:{api}:{obj['kind']}"
-
-
 def _resources(stack: str) -> list[tuple[str, dict]]:
-    return [(_type(obj), copy.deepcopy(obj)) for obj in kubernetes_objects(load_offline(stack))]
+    return [(type_token(obj), copy.deepcopy(obj)) for obj in kubernetes_objects(load_offline(stack))]
 
 
 def _one(resources, kind):

@@ -9,7 +9,7 @@ from components.alertmanager.routing import placeholder
 from components.manifest import kubernetes_objects
 from components.resources import resource_name
 from stacks.loader import load_offline
-from tests.helpers import STACKS, TEST_SECRETS, engine_config, is_secret, reveal, run_program
+from tests.helpers import STACKS, TEST_SECRETS, engine_config, is_secret, reveal, run_program, type_token
 
 K8S_PREFIX = "kubernetes:"
 COMPONENT_TYPES = {
@@ -40,17 +40,10 @@ def _registered_objects(mocks):
     return objects
 
 
-def _type_token(obj):
-    if obj["apiVersion"].startswith("monitoring.coreos.com"):
-        return f"kubernetes:{obj['apiVersion']}:{obj['kind']}"
-    group_version = obj["apiVersion"] if "/" in obj["apiVersion"] else f"core/{obj['apiVersion']}"
-    return f"kubernetes:{group_version}:{obj['kind']}"
-
-
 def test_registered_resources_equal_the_builders(stack_run):
     _, mocks, expected = stack_run
     registered = _registered_objects(mocks)
-    want = {(_type_token(obj), resource_name(obj)): obj for obj in expected}
+    want = {(type_token(obj), resource_name(obj)): obj for obj in expected}
     assert registered.keys() == want.keys()
     for key, obj in want.items():
         assert registered[key] == obj, key

@@ -1,0 +1,91 @@
+"""`make bench`: every measurement side by side in one run, reported as ratios, written as Markdown to
+bench/results/latest.md (and printed). Numbers are of this machine and this run; the ratios are what compare."""
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from bench import alerting, engine, monitoring, program
+from stacks.loader import ROOT
+from tests.e2e.alertmanager_cluster import PEER_TIMEOUT
+
+STACKS = ("dev", "acceptance", "prod")
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + [
+        "| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+
+
+def program_section(helm: str) -> list[str]:
+    lines = ["### Program cost", "", "Whole processes, median of 5, against importing the Pulumi SDKs:", ""]
+    lines += _table(["what", "seconds", "× floor"],
+                    [[what, f"{seconds:.2f}", f"{ratio:.2f}"] for what, seconds, ratio in program.render_against_floor("all")])
+    lines += ["", "Against `helm template` of the source article's chart (`bench/chart`, its range loops), "
+                  "same worker count:", ""]
+    rows = []
+    for workers in (5, 64):
+        helm_seconds, ours = program.helm_against_render(helm, workers)
+        rows.append([workers, f"{helm_seconds:.2f}", f"{ours:.2f}", f"{ours / helm_seconds:.2f}"])
+    lines += _table(["workers", "helm template s", "render s (all objects, validated)", "render ÷ helm"], rows)
+    by_workers, by_apps = program.scaling("prod")
+    lines += ["", "Building prod's objects in process, relative to the smallest case:", ""]
+    lines += _table(["workers", "× 1 worker"], [[workers, f"{ratio:.2f}"] for workers, ratio in by_workers])
+    lines += [""] + _table(["apps", "× 1 app"], [[apps, f"{ratio:.2f}"] for apps, ratio in by_apps])
+    return lines
+
+
+def engine_section() -> list[str]:
+    rows = engine.preview_costs(STACKS)
+    return ["### Engine cost", "", "`pulumi preview` in render mode, median of 3:", ""] + _table(
+        ["what", "seconds", "× floor"], [[what, f"{seconds:.2f}", f"{ratio:.2f}"] for what, seconds, ratio in rows])
+
+
+def monitoring_section(stack: str) -> list[str]:
+    rows = []
+    for workers, per_worker, multi in monitoring.compare(stack):
+        rows.append([workers, per_worker["targets"], f"{per_worker['samples_per_scrape']:.0f}",
+                     f"{multi['samples_per_scrape']:.0f}",
+                     f"{per_worker['samples_per_scrape'] / multi['samples_per_scrape']:.2f}",
+                     f"{per_worker['scrape_seconds'] * 1000:.1f}", f"{multi['scrape_seconds'] * 1000:.1f}",
+                     f"{per_worker['raw_series']:.0f}", f"{per_worker['aggregated_series']:.0f}",
+                     f"{multi['aggregated_series']:.0f}"])
+    return ["### Monitoring cost", "", f"The reference app ({stack}) under gunicorn, scraped every second by Prometheus "
+            "with the stack's ServiceMonitor, after 90 requests; scrape time summed over targets:", ""] + _table(
+        ["workers", "targets", "samples/scrape per-worker", "samples/scrape multiprocess", "per-worker ÷ multiprocess",
+         "scrape ms per-worker", "scrape ms multiprocess", "django_http series per-worker",
+         "series after aggregation per-worker", "series after aggregation multiprocess"], rows)
+
+
+def alerting_section() -> list[str]:
+    rows = []
+    for replicas, result in alerting.compare():
+        count, latency = result["all_up"]
+        killed = result.get("one_killed")
+        rows.append([replicas, count, f"{latency:.2f}",
+                     killed[0] if killed else "n/a", f"{killed[1]:.2f}" if killed else "n/a"])
+    return ["### Alert path", "", "One alert posted to every peer (as Prometheus does); webhook on 127.0.0.1; "
+            f"--cluster.peer-timeout={PEER_TIMEOUT:g}s:", ""] + _table(
+        ["peers", "notifications, all up", "seconds to webhook, all up", "notifications, one killed",
+         "seconds to webhook, one killed"], rows)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", default="prod", help="the stack whose app the monitoring cost runs")
+    args = parser.parse_args(argv)
+    helm = subprocess.run([str(ROOT / "tools/go-tool.sh"), "helm"], check=True, capture_output=True, text=True).stdout.strip()
+    lines = ["## Benchmarks", ""]
+    for section in (lambda: program_section(helm), engine_section, lambda: monitoring_section(args.stack),
+                    alerting_section):
+        lines += section() + [""]
+    report = "\n".join(lines)
+    out = ROOT / "bench/results/latest.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report)
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

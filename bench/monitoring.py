@@ -1,0 +1,32 @@
+"""Monitoring cost with real Prometheus and the reference app: series and scrape time per scrape for 1-16 workers,
+one port per worker against multiprocess, and the series left after the aggregation rules."""
+import time
+
+from components.slo import aggregation_rules
+from tests.e2e.harness import wait_until
+from tests.e2e.scrape import REQUEST_COUNTER, _send, running
+
+WORKERS = (1, 2, 4, 8, 16)
+REQUESTS = 90
+
+
+def measure(stack: str, mode: str, workers: int) -> dict:
+    with running(stack, mode, report=lambda line: None, workers=workers,
+                 rules=lambda settings: [{"name": "aggregation", "rules": aggregation_rules(settings)}]) as live:
+        prometheus, name = live.prometheus, live.name
+        _send(live.settings.http_port, REQUESTS)
+        wait_until(lambda: prometheus.scalar(f'sum({REQUEST_COUNTER}{{service="{name}"}})') == REQUESTS,
+                   "every request scraped", 60)
+        time.sleep(3)  # a few scrapes and rule evaluations with every series present
+        return {
+            "targets": len(live.ports),
+            "samples_per_scrape": prometheus.scalar(f'sum(scrape_samples_scraped{{service="{name}"}})'),
+            "scrape_seconds": prometheus.scalar(f'sum(avg_over_time(scrape_duration_seconds{{service="{name}"}}[3s]))'),
+            "raw_series": prometheus.scalar(f'count({{service="{name}", __name__=~"django_http_.+"}})'),
+            "aggregated_series": prometheus.scalar('count({__name__=~"app:.+"})'),
+        }
+
+
+def compare(stack: str) -> list[tuple[int, dict, dict]]:
+    return [(workers, measure(stack, "per-worker-ports", workers), measure(stack, "multiprocess", workers))
+            for workers in WORKERS]

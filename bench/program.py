@@ -1,0 +1,75 @@
+"""Program cost: rendering a stack against the floor of importing the Pulumi SDKs, against `helm template` of the
+source article's chart, and as workers (1-128) and apps (1-50) grow."""
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from components.manifest import kubernetes_objects
+from stacks.loader import ROOT, load_offline
+
+REPEAT = 5
+
+
+def _median_seconds(run, repeat: int = REPEAT) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def _command(argv: list[str]) -> float:
+    return _median_seconds(lambda: subprocess.run(argv, check=True, capture_output=True, cwd=ROOT, timeout=300))
+
+
+def render_against_floor(stack: str) -> list[tuple[str, float, float]]:
+    """(what, seconds, ratio to the floor) for whole processes, as a user runs them."""
+    python = sys.executable
+    floor = _command([python, "-c", "import pulumi, pulumi_kubernetes"])
+    rows = [("import pulumi + pulumi_kubernetes (floor)", floor, 1.0)]
+    with tempfile.TemporaryDirectory() as out:
+        for each in ("dev", "acceptance", "prod") if stack == "all" else (stack,):
+            seconds = _command([python, "render.py", "--stack", each, "--out", out])
+            rows.append((f"render {each} (`make render`)", seconds, seconds / floor))
+    return rows
+
+
+def _helm_chart_seconds(helm: str, workers: int) -> float:
+    return _command([helm, "template", "app-django", str(ROOT / "bench/chart"),
+                     "--set", f"env.config.WEB_CONCURRENCY={workers}"])
+
+
+def helm_against_render(helm: str, workers: int) -> tuple[float, float]:
+    """Seconds of `helm template` of the article's chart and of our render of a stack with as many workers."""
+    with tempfile.TemporaryDirectory() as project:
+        document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+        document["config"]["django-observability:webConcurrency"] = workers
+        Path(project, "Pulumi.bench.yaml").write_text(yaml.safe_dump(document))
+        script = ("import sys, render, pathlib; "
+                  f"render.render('bench', pathlib.Path(sys.argv[1]), root=pathlib.Path({project!r}))")
+        ours = _command([sys.executable, "-c", script, str(Path(project, "out"))])
+    return _helm_chart_seconds(helm, workers), ours
+
+
+def scaling(stack: str) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """Builder time (in process) as workers and as apps grow, each relative to the smallest case."""
+    loaded = load_offline(stack)
+
+    def build(workers: int, apps: int) -> None:
+        for index in range(apps):
+            # model_copy skips validation on purpose: 128 workers is past the documented maximum of 64.
+            settings = loaded.settings.model_copy(update={"web_concurrency": workers, "app_name": f"app-{index}"})
+            kubernetes_objects(loaded.__class__(loaded.stack, settings, loaded.secrets))
+
+    build(1, 1)  # warm up: lazy imports and caches would otherwise land on the first case
+    workers_seconds = [(workers, _median_seconds(lambda: build(workers, 1), 20)) for workers in (1, 4, 16, 64, 128)]
+    apps_seconds = [(apps, _median_seconds(lambda: build(loaded.settings.web_concurrency, apps), 5))
+                    for apps in (1, 10, 50)]
+    return ([(workers, seconds / workers_seconds[0][1]) for workers, seconds in workers_seconds],
+            [(apps, seconds / apps_seconds[0][1]) for apps, seconds in apps_seconds])
