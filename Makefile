@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 RENDER_DIR := rendered-by-engine
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup render test test-fast up preview destroy e2e bench clean
+.PHONY: setup tools render test test-fast up preview destroy e2e bench clean
 
 $(VENV)/installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -20,12 +20,18 @@ $(VENV)/installed: requirements.txt requirements-dev.txt
 setup: $(VENV)/installed .venv-scan/installed
 	tools/install-system-packages.sh
 
+## The Pulumi engine and the Go-built tools (promtool with Kubernetes discovery, helm, actionlint), built from Go
+## modules into ~/.cache/django-observability once (the engine takes about 15 minutes cold), then reused.
+tools:
+	tools/pulumi-engine.sh >/dev/null
+	for tool in promtool helm actionlint; do tools/go-tool.sh $$tool >/dev/null; done
+
 ## Every object of a stack as YAML in rendered/$(STACK)/, offline (no Pulumi CLI, no cluster).
 render: $(VENV)/installed
 	$(PYTHON) render.py --stack $(STACK)
 
 ## All tests: unit (mocks), validators, end-to-end with real processes, and the real Pulumi engine.
-test: setup
+test: setup tools
 	$(PYTHON) -m pytest
 
 ## The tests that need neither the real engine nor real servers.
@@ -48,7 +54,8 @@ destroy: $(VENV)/installed
 e2e: setup
 	$(PYTHON) -m tests.e2e.demo --stack $(STACK)
 
-bench: setup
+## Benchmarks side by side, as ratios, into bench/results/latest.md.
+bench: setup tools
 	$(PYTHON) -m bench --stack $(STACK)
 
 clean:
