@@ -22,7 +22,7 @@ def _lint(actionlint: str, *paths) -> subprocess.CompletedProcess:
 
 
 def test_workflows_pass_actionlint(actionlint):
-    assert len(WORKFLOWS) == 3
+    assert len(WORKFLOWS) == 4
     result = _lint(actionlint, *WORKFLOWS)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -40,7 +40,9 @@ def test_every_stack_is_previewed_after_the_tests():
     assert preview["needs"] == "test" and preview["strategy"]["matrix"]["stack"] == list(STACKS)
     [action] = [step for step in preview["steps"] if step.get("uses", "").startswith("pulumi/actions@")]
     assert action["with"]["command"] == "preview" and action["with"]["comment-on-pr"] is True
-    assert any(step.get("run") == "bash .ci/run" for step in workflow["jobs"]["test"]["steps"])
+    assert workflow["jobs"]["test"]["uses"] == "./.github/workflows/test.yml"
+    test = yaml.safe_load((ROOT / ".github/workflows/test.yml").read_text())
+    assert any(step.get("run") == "bash .ci/run" for step in test["jobs"]["test"]["steps"])
 
 
 def test_deploy_promotes_dev_then_acceptance_then_prod():
