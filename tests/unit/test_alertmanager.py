@@ -49,7 +49,8 @@ def _swarm_config(stack="prod", nodes=("node-a", "node-b", "node-c")):
 def test_swarm_backend_resources():
     config, secret_keys = _swarm_config()
     mocks = run_program("prod", config, secret_keys)
-    services = mocks.of_type("docker:index/service:Service")
+    # Registration order follows asynchronous resolution, so compare in name order.
+    services = sorted(mocks.of_type("docker:index/service:Service"), key=lambda service: service.name)
     assert [service.name for service in services] == ["alertmanager_1", "alertmanager_2", "alertmanager_3"]
     assert len(mocks.of_type("docker:index/network:Network")) == 1
     assert len(mocks.of_type("docker:index/volume:Volume")) == 3
