@@ -17,7 +17,10 @@ def _deliver(webhook: Webhook, ports: list[int], alertname: str) -> tuple[int, f
     wait_until(lambda: webhook.notifications[alertname] >= 1, f"a notification for {alertname}", 60)
     latency = webhook.first_seen[alertname] - posted
     time.sleep(QUIET)
-    return webhook.notifications[alertname], latency
+    count = webhook.notifications[alertname]
+    if count != 1:  # a duplicate or a lost notification is a failure of the cluster, not a slow result
+        raise AssertionError(f"{alertname}: {count} notifications for one alert")
+    return count, latency
 
 
 def measure(replicas: int) -> dict:

@@ -14,15 +14,26 @@ GAUGES = {
 }
 
 
+def _families() -> tuple[dict[str, GaugeMetricFamily], GaugeMetricFamily]:
+    families = {key: GaugeMetricFamily(f"service_window_{key}", doc, labels=["component", "team"])
+                for key, doc in GAUGES.items()}
+    in_window = GaugeMetricFamily("service_window_in_window", "1 while the component is in a service window",
+                                  labels=["component", "team"])
+    return families, in_window
+
+
 class ServiceWindowCollector:
+    def describe(self):
+        """The metric names, without a query: the registry calls this (not collect) when the collector is registered."""
+        families, in_window = _families()
+        yield from families.values()
+        yield in_window
+
     def collect(self):
         from shop.models import Component
 
         moment = timezone.now()
-        families = {key: GaugeMetricFamily(f"service_window_{key}", doc, labels=["component", "team"])
-                    for key, doc in GAUGES.items()}
-        in_window = GaugeMetricFamily("service_window_in_window", "1 while the component is in a service window",
-                                      labels=["component", "team"])
+        families, in_window = _families()
         for component in Component.objects.order_by("name"):
             labels = [component.name, component.team]
             for key, family in families.items():

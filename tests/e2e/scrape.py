@@ -157,6 +157,11 @@ def run(stack: str, mode: str = "per-worker-ports", report=print, requests: int 
         assert unlabelled == [], unlabelled
         assert prometheus.scalar(f'count({{job="{name}"}})') > 50
         report(f"every series carries the relabelled labels {sorted(expected)} (environment={stack})")
+        if mode == "per-worker-ports":  # prometheus_client's multiprocess mode cannot run custom collectors
+            wait_until(lambda: prometheus.query(f'count(service_window_in_window{{service="{name}", '
+                                                f'component="payments"}}) == {len(ports)}'),
+                       "the service-window gauges of every worker's collector", 30)
+            report("every worker's custom collector exports the service-window gauges of the database's components")
 
         wait_until(lambda: _sum(prometheus, name) == 0, "a first scrape with no requests", 30)
         _send(settings.http_port, requests)

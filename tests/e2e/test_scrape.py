@@ -11,5 +11,5 @@ pytestmark = pytest.mark.e2e
 def test_every_worker_is_scraped(stack, mode):
     checked = []
     scrape.run(stack, mode, report=checked.append)
-    assert len(checked) == (9 if mode == "per-worker-ports" else 8), checked  # ran to the end
+    assert len(checked) == (10 if mode == "per-worker-ports" else 8), checked  # ran to the end
     assert checked[-1].startswith("gunicorn access logs are JSON")

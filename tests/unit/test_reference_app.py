@@ -1,0 +1,74 @@
+"""The reference app's contract with the deployment, checked in fresh Python processes (Django is configured once
+per process): metrics ports only inside gunicorn workers, the collector registered once and never for an in-memory
+database, and gunicorn's access-log line split into fields."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from stacks.loader import ROOT
+
+APP = ROOT / "app"
+
+
+def _django(code: str, **env) -> dict:
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "djangoapp.settings", "WEB_CONCURRENCY": "3",
+                   "METRICS_START_PORT": "47001", **env}
+    environment.pop("GUNICORN_WORKER", None)
+    environment |= {key: value for key, value in env.items() if key == "GUNICORN_WORKER"}
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + code], cwd=APP,
+                            env=environment, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+PORT_RANGE = ("from django.conf import settings; import json; "
+              "print(json.dumps(list(getattr(settings, 'PROMETHEUS_METRICS_EXPORT_PORT_RANGE', []))))")
+
+
+def test_port_range_only_inside_a_gunicorn_worker(tmp_path):
+    db = str(tmp_path / "db.sqlite3")
+    assert _django(PORT_RANGE, DJANGO_DB_PATH=db) == []
+    assert _django(PORT_RANGE, DJANGO_DB_PATH=db, GUNICORN_WORKER="1") == [47001, 47002, 47003]
+    assert _django(PORT_RANGE, DJANGO_DB_PATH=db, GUNICORN_WORKER="1", PROMETHEUS_MULTIPROC_DIR=str(tmp_path)) == []
+
+
+COLLECTORS = """
+import json
+from django.db import connections
+from prometheus_client import REGISTRY
+from shop.collectors import ServiceWindowCollector
+for _ in range(3):
+    connections["default"].ensure_connection()
+    connections["default"].close()
+print(json.dumps(sum(isinstance(c, ServiceWindowCollector) for c in REGISTRY._collector_to_names)))
+"""
+
+
+@pytest.mark.parametrize("database, worker, registered", [
+    ("file", "1", 1),       # a worker: once, however many connections it opens
+    ("file", None, 0),      # migrate, shell: never
+    (":memory:", "1", 0),   # tests with an in-memory database: never
+])
+def test_collector_registered_once_after_the_database(tmp_path, database, worker, registered):
+    env = {"DJANGO_DB_PATH": str(tmp_path / "db.sqlite3") if database == "file" else database}
+    if worker:
+        env["GUNICORN_WORKER"] = worker
+    assert _django(COLLECTORS, **env) == registered
+
+
+def test_access_log_line_is_split_into_fields():
+    sys.path.insert(0, str(APP))
+    try:
+        from access_log import combined_logformat
+    finally:
+        sys.path.remove(str(APP))
+    line = '10.1.2.3 - - [15/Aug/2019:14:19:23 +0000] "GET /metrics HTTP/1.1" 200 14134 "-" "Prometheus/2.11.0"'
+    event = combined_logformat(None, "info", {"logger": "gunicorn.access", "event": line})
+    assert {key: event[key] for key in ("host", "user", "time", "request", "status", "size", "referer", "agent")} == {
+        "host": "10.1.2.3", "user": None, "time": "15/Aug/2019:14:19:23 +0000", "request": "GET /metrics HTTP/1.1",
+        "status": 200, "size": 14134, "referer": None, "agent": "Prometheus/2.11.0"}
+    untouched = {"logger": "gunicorn.error", "event": line}
+    assert combined_logformat(None, "info", dict(untouched)) == untouched
