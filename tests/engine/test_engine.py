@@ -26,9 +26,10 @@ def engine(tmp_path_factory):
     assert built.returncode == 0, built.stderr[-4000:]
     home = tmp_path_factory.mktemp("engine")
 
-    def run(stack: str, *args: str, render_dir: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    def run(stack: str, *args: str, render_dir: Path | None = None, check: bool = True,
+            env: dict | None = None) -> subprocess.CompletedProcess:
         env = {**os.environ, "DJANGO_OBSERVABILITY_BACKEND_URL": f"file://{home / 'state'}",
-               "DJANGO_OBSERVABILITY_RENDER_DIR": str(render_dir or home / "rendered" / stack)}
+               "DJANGO_OBSERVABILITY_RENDER_DIR": str(render_dir or home / "rendered" / stack), **(env or {})}
         result = subprocess.run([str(ROOT / "tools/stack.sh"), stack, *args], capture_output=True, text=True,
                                 env=env, timeout=600, cwd=ROOT)
         if check:
@@ -93,6 +94,21 @@ def test_engine_render_equals_offline_render(engine, tmp_path):
         if obj["kind"] == "Secret":
             obj["stringData"] = {name: base64.b64decode(value).decode() for name, value in obj.pop("data").items()}
         assert obj == offline[key], key
+
+
+def test_render_mode_ignores_an_ambient_cluster(engine, tmp_path):
+    """A KUBECONFIG and in-cluster variables in the environment reach neither the provider nor a cluster (with this
+    provider version, an ambient KUBECONFIG would even make render mode refuse to start)."""
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "ambient",
+        "clusters": [{"name": "ambient", "cluster": {"server": "https://127.0.0.1:1"}}],
+        "contexts": [{"name": "ambient", "context": {"cluster": "ambient", "user": "ambient"}}],
+        "users": [{"name": "ambient", "user": {"token": "not-a-token"}}]}))
+    result = engine("dev", "preview", env={"KUBECONFIG": str(kubeconfig), "KUBERNETES_SERVICE_HOST": "127.0.0.1",
+                                          "KUBERNETES_SERVICE_PORT": "1"})
+    assert "kubernetes:apps/v1:Deployment" in result.stdout
+    assert "127.0.0.1:1" not in result.stdout + result.stderr
 
 
 def test_bad_setting_fails_preview_and_changes_nothing(engine, tmp_path):
