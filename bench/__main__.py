@@ -3,7 +3,6 @@ bench/results/latest.md (and printed). Numbers are of this machine and this run;
 import argparse
 import subprocess
 import sys
-from pathlib import Path
 
 from bench import alerting, engine, monitoring, program
 from stacks.loader import ROOT

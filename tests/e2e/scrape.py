@@ -60,7 +60,7 @@ def _check_promtool(config_path: Path, report) -> None:
     promtool = require_binary("promtool")
     result = subprocess.run([promtool, "check", "config", str(config_path)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
-    report(f"promtool check config accepts the scrape config derived from the ServiceMonitor")
+    report("promtool check config accepts the scrape config derived from the ServiceMonitor")
 
 
 def _sum(prometheus: Prometheus, service: str) -> float | None:

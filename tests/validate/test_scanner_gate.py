@@ -1,7 +1,6 @@
 """checkov on every stack's rendered Kubernetes objects: prod has no failed check, every skip carries its reason
 on the object, and the README records the counts."""
 import json
-import re
 import subprocess
 
 import pytest

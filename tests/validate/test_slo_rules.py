@@ -12,7 +12,6 @@ from pydantic.alias_generators import to_camel
 from components.dashboard import panel_queries
 from components.slo import TIERS, burn_rate_alerts, rule_groups
 from stacks.loader import load_offline, validate
-from stacks.slo import SloSpec
 from tests.helpers import STACKS
 from tests.validate.conftest import require_tool
 
