@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import typing
+from decimal import Decimal
 
 import yaml
 
@@ -41,8 +42,19 @@ def _pulumi_type(annotation) -> str | None:
     return None
 
 
+def _plain(value):
+    """JSON-mode dump, but with decimals as YAML numbers (objective: 99, not '99')."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
 def _defaults() -> dict:
-    return StackSettings.model_construct().model_dump(mode="json", by_alias=True)
+    return _plain(StackSettings.model_construct().model_dump(mode="python", by_alias=True))
 
 
 def config_block() -> dict:
