@@ -8,7 +8,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from components.django_app import app_labels
 from components.resources import register
-from components.slo import WINDOWS, plain_number
+from components.slo import WINDOWS, app_selector, plain_number
 from stacks.settings import StackSettings
 
 SIDECAR_LABEL = {"grafana_dashboard": "1"}
@@ -21,25 +21,25 @@ def _query(expr: str, legend: str = "") -> prometheus.Dataquery:
 
 def panel_queries(settings: StackSettings) -> list[tuple[str, str, str, str]]:
     """(panel kind, title, PromQL, legend) for every panel, in order."""
-    app = f'namespace="{settings.namespace}", service="{settings.app_name}"'
+    app = app_selector(settings)
     panels = []
     for slo in settings.slos:
-        target = f'{app}, slo="{slo.name}"'
+        target = app_selector(settings, f', slo="{slo.name}"')
         panels.append(("stat", f"{slo.name}: error budget remaining ({plain_number(slo.objective)}% over {slo.period})",
-                       f"slo:error_budget_remaining:ratio{{{target}}}", ""))
-        burn = " or ".join(f'label_replace(slo:sli_error:ratio_rate{window}{{{target}}} / {plain_number(slo.error_budget)}, '
+                       f"slo:error_budget_remaining:ratio{target}", ""))
+        burn = " or ".join(f'label_replace(slo:sli_error:ratio_rate{window}{target} / {plain_number(slo.error_budget)}, '
                            f'"window", "{window}", "", "")' for window in WINDOWS)
         panels.append(("timeseries", f"{slo.name}: burn rate per window", burn, "{{window}}"))
     panels += [
         ("timeseries", "Requests per second, all workers",
-         f"sum by (method) (app:django_http_requests_total:rate5m{{{app}}})", "{{method}}"),
+         f"sum by (method) (app:django_http_requests_total:rate5m{app})", "{{method}}"),
         ("timeseries", "Requests per second per worker endpoint",
-         f"sum by (endpoint) (rate(django_http_requests_before_middlewares_total{{{app}}}[5m]))", "{{endpoint}}"),
+         f"sum by (endpoint) (rate(django_http_requests_before_middlewares_total{app}[5m]))", "{{endpoint}}"),
     ]
     for percentile, quantile in (("p50", "0.5"), ("p95", "0.95"), ("p99", "0.99")):
         panels.append(("timeseries", f"Latency {percentile}, all workers",
                        f"histogram_quantile({quantile}, sum by (le) "
-                       f"(app:django_http_requests_latency_seconds_bucket:rate5m{{{app}}}))", percentile))
+                       f"(app:django_http_requests_latency_seconds_bucket:rate5m{app}))", percentile))
     return panels
 
 

@@ -45,7 +45,8 @@ TIERS = (
 )
 
 
-def _selector(settings: StackSettings, extra: str = "") -> str:
+def app_selector(settings: StackSettings, extra: str = "") -> str:
+    """The label matchers of one app's series, e.g. {namespace="app", service="app-django"}, plus `extra`."""
     return f'{{namespace="{settings.namespace}", service="{settings.app_name}"{extra}}}'
 
 
@@ -56,7 +57,7 @@ def plain_number(value: Decimal) -> str:
 def aggregation_rules(settings: StackSettings) -> list[dict]:
     """Each worker's counters summed across workers: one stable series per app (and status, view, method, le)."""
     without = ", ".join(WORKER_LABELS)
-    selector = _selector(settings)
+    selector = app_selector(settings)
     return [
         {"record": "app:django_http_responses_total_by_status:rate5m",
          "expr": f"sum without ({without}) (rate({RESPONSES}{selector}[5m]))"},
@@ -70,13 +71,13 @@ def aggregation_rules(settings: StackSettings) -> list[dict]:
 def _error_ratio(settings: StackSettings, slo: SloSpec, window: str) -> str:
     by = "sum by (namespace, service)"
     if slo.sli == "availability":
-        total = f"{by} (rate({RESPONSES}{_selector(settings)}[{window}]))"
-        errors = f"{by} (rate({RESPONSES}{_selector(settings, FIVE_XX)}[{window}]))"
+        total = f"{by} (rate({RESPONSES}{app_selector(settings)}[{window}]))"
+        errors = f"{by} (rate({RESPONSES}{app_selector(settings, FIVE_XX)}[{window}]))"
         # No 5xx series at all means no errors: `or … * 0` keeps the ratio at 0 rather than absent.
         return f"({errors} or {total} * 0) / {total}"
     le = f', le="{slo.latency_threshold:g}"'
-    good = f"{by} (rate({LATENCY}_bucket{_selector(settings, le)}[{window}]))"
-    total = f"{by} (rate({LATENCY}_count{_selector(settings)}[{window}]))"
+    good = f"{by} (rate({LATENCY}_bucket{app_selector(settings, le)}[{window}]))"
+    total = f"{by} (rate({LATENCY}_count{app_selector(settings)}[{window}]))"
     return f"1 - ({good} / {total})"
 
 
