@@ -1,12 +1,12 @@
 """`make bench`: every measurement side by side in one run, reported as ratios, written as Markdown to
 bench/results/latest.md (and printed). Numbers are of this machine and this run; the ratios are what compare."""
 import argparse
-import subprocess
 import sys
 
 from bench import alerting, engine, monitoring, program
 from stacks.loader import ROOT
 from tests.e2e.alertmanager_cluster import PEER_TIMEOUT
+from tests.helpers import go_tool
 
 STACKS = ("dev", "acceptance", "prod")
 
@@ -73,7 +73,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="prod", help="the stack whose app the monitoring cost runs")
     args = parser.parse_args(argv)
-    helm = subprocess.run([str(ROOT / "tools/go-tool.sh"), "helm"], check=True, capture_output=True, text=True).stdout.strip()
+    helm = go_tool("helm")
     lines = ["## Benchmarks", ""]
     for section in (lambda: program_section(helm), engine_section, lambda: monitoring_section(args.stack),
                     alerting_section):

@@ -16,7 +16,8 @@ from components.alertmanager.kubernetes import config_text
 from components.alertmanager.peers import peer_plan
 from components.alertmanager.routing import Receiver, Route, RoutingConfig, WebhookConfig
 from stacks.alertmanager import AlertmanagerSettings
-from tests.e2e.harness import HOST, Process, free_port_block, http, require_binary, wait_until
+from tests.e2e.harness import HOST, Process, free_port_block, http, wait_until
+from tests.helpers import require_binary
 
 PEER_TIMEOUT = 1.0
 """Seconds a peer waits per position before notifying (`--cluster.peer-timeout`, 15s by default); short here."""

@@ -1,7 +1,6 @@
 """Real processes on 127.0.0.1 for the end-to-end checks: start, wait (always bounded), query, stop (always)."""
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -10,6 +9,8 @@ import urllib.parse
 import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
+
+from tests.helpers import require_binary
 
 HOST = "127.0.0.1"
 
@@ -56,14 +57,6 @@ def http(url: str, data: bytes | None = None, method: str | None = None, timeout
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
-
-
-def require_binary(*names: str) -> str:
-    for name in names:
-        path = shutil.which(name)
-        if path:
-            return path
-    raise RuntimeError(f"{' or '.join(names)} is not installed: run tools/install-system-packages.sh")
 
 
 class Process:

@@ -21,8 +21,8 @@ from components.django_app import build_deployment, build_service, port_plan
 from components.scrape_config import local_discovery, prometheus_config, scrape_configs
 from components.service_monitor import build_service_monitor
 from stacks.loader import ROOT, load_offline, validate
-from tests.e2e.harness import HOST, Process, Prometheus, children, free_port_block, http, listening_pid, \
-    require_binary, wait_until
+from tests.e2e.harness import HOST, Process, Prometheus, children, free_port_block, http, listening_pid, wait_until
+from tests.helpers import require_binary
 
 APP_DIR = ROOT / "app"
 REQUEST_COUNTER = "django_http_requests_before_middlewares_total"

@@ -1,4 +1,3 @@
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,9 +14,3 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
         render.render(stack, out)
     return {stack: out / stack for stack in STACKS}
 
-
-def require_tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is not installed: run tools/install-system-packages.sh (make test does)")
-    return path

@@ -9,8 +9,7 @@ import yaml
 import render
 from components.scrape_config import kubernetes_discovery, local_discovery, prometheus_config, scrape_configs
 from stacks.loader import ROOT
-from tests.helpers import STACKS
-from tests.validate.conftest import require_tool
+from tests.helpers import STACKS, go_tool, require_binary
 
 
 def _object(directory: Path, kind: str) -> dict:
@@ -24,22 +23,20 @@ def _check(tool: str, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_alertmanager_config_passes_amtool(rendered, stack):
-    result = _check(require_tool("amtool"), "check-config", str(rendered[stack] / "alertmanager/alertmanager.yml"))
+    result = _check(require_binary("amtool"), "check-config", str(rendered[stack] / "alertmanager/alertmanager.yml"))
     assert result.returncode == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr
 
 
 def test_amtool_can_fail(tmp_path):
     broken = tmp_path / "alertmanager.yml"
     broken.write_text("route:\n  receiver: nowhere\nreceivers:\n  - name: elsewhere\n")
-    assert _check(require_tool("amtool"), "check-config", str(broken)).returncode != 0
+    assert _check(require_binary("amtool"), "check-config", str(broken)).returncode != 0
 
 
 @pytest.fixture(scope="session")
 def upstream_promtool() -> str:
     """promtool with Kubernetes discovery, built from the Prometheus Go module (Debian's leaves it out)."""
-    built = subprocess.run([str(ROOT / "tools/go-tool.sh"), "promtool"], capture_output=True, text=True, timeout=1800)
-    assert built.returncode == 0, built.stderr[-3000:]
-    return built.stdout.strip()
+    return go_tool("promtool")
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -62,7 +59,7 @@ def test_local_scrape_config_passes_debian_promtool(rendered, stack, tmp_path):
     service, deployment = _object(rendered[stack], "Service"), _object(rendered[stack], "Deployment")
     path = tmp_path / "prometheus.yml"
     path.write_text(yaml.safe_dump(prometheus_config(scrape_configs(monitor, local_discovery(service, deployment, "p")))))
-    result = _check(require_tool("promtool"), "check", "config", str(path))
+    result = _check(require_binary("promtool"), "check", "config", str(path))
     assert result.returncode == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr
 
 
@@ -70,7 +67,7 @@ def test_promtool_can_fail(tmp_path):
     broken = tmp_path / "prometheus.yml"
     broken.write_text(yaml.safe_dump(prometheus_config([{"job_name": "x", "static_configs": [{"targets": ["a:1"]}],
                                                          "relabel_configs": [{"action": "hashmod", "target_label": "t"}]}])))
-    assert _check(require_tool("promtool"), "check", "config", str(broken)).returncode != 0
+    assert _check(require_binary("promtool"), "check", "config", str(broken)).returncode != 0
 
 
 def test_swarm_alerting_block_passes_promtool(tmp_path):
@@ -86,7 +83,7 @@ def test_swarm_alerting_block_passes_promtool(tmp_path):
     alerting = yaml.safe_load((tmp_path / "out/swarm/prometheus/alerting-swarm.yml").read_text())
     config = tmp_path / "prometheus.yml"
     config.write_text(yaml.safe_dump(prometheus_config([], alerting["alerting"])))
-    result = _check(require_tool("promtool"), "check", "config", str(config))
+    result = _check(require_binary("promtool"), "check", "config", str(config))
     assert result.returncode == 0, result.stdout + result.stderr
     plan = yaml.safe_load((tmp_path / "out/swarm/swarm/alertmanager-plan.yaml").read_text())
     assert [service["name"] for service in plan["services"]] == ["alertmanager_1", "alertmanager_2", "alertmanager_3"]

@@ -12,8 +12,7 @@ from pydantic.alias_generators import to_camel
 from components.dashboard import panel_queries
 from components.slo import TIERS, burn_rate_alerts, rule_groups
 from stacks.loader import load_offline, validate
-from tests.helpers import STACKS
-from tests.validate.conftest import require_tool
+from tests.helpers import STACKS, require_binary
 
 RESPONSES = "django_http_responses_total_by_status_total"
 WORKER = 'namespace="app", service="app-django", pod="app-django-0", instance="10.0.0.1:5001", endpoint="metrics-1"'
@@ -22,7 +21,7 @@ MARGIN = 10
 
 
 def _promtool(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([require_tool("promtool"), *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run([require_binary("promtool"), *args], capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.parametrize("stack", STACKS)

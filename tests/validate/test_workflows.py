@@ -5,16 +5,14 @@ import pytest
 import yaml
 
 from stacks.loader import ROOT
-from tests.helpers import STACKS
+from tests.helpers import STACKS, go_tool
 
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
 
 
 @pytest.fixture(scope="module")
 def actionlint() -> str:
-    built = subprocess.run([str(ROOT / "tools/go-tool.sh"), "actionlint"], capture_output=True, text=True, timeout=900)
-    assert built.returncode == 0, built.stderr[-3000:]
-    return built.stdout.strip()
+    return go_tool("actionlint")
 
 
 def _lint(actionlint: str, *paths) -> subprocess.CompletedProcess:
