@@ -1,28 +1,133 @@
 #!/usr/bin/env bash
-# Print the path of a tool built from its Go module, building it into a cache outside the repository first:
-#   tools/go-tool.sh promtool | helm | actionlint
-# Each is built inside a copy of its own module (with its own go.mod and go.sum), which also works where the
-# module's replace or exclude directives rule out `go install`.
+# Print the path of a binary built from its Go module, building its unit into a cache outside the repository first:
+#   tools/go-tool.sh BINARY          e.g. tools/go-tool.sh promtool, tools/go-tool.sh kube-apiserver
+#   tools/go-tool.sh --unit UNIT     build one unit (several binaries at once) and print its directory
+#   tools/go-tool.sh --units         list the units with their cold build estimate in seconds
+# Versions come from tools/versions.env; the cache is keyed by unit and version, so a built unit takes a second.
+# A unit is built inside a copy of its module (with its own go.mod and go.sum), or, where the module's replace
+# directives point at folders its zip lacks (Kubernetes, prometheus-operator), inside a small wrapper module that
+# pins the replaced modules to released versions. Two callers building one unit wait for each other (flock).
 set -euo pipefail
-case "${1:-}" in
-  # Debian's promtool leaves out Kubernetes discovery; this one checks what prometheus-operator generates.
-  # v0.310.0 (Prometheus 3.10) is the newest whose dependencies the module mirror serves.
-  promtool)   module=github.com/prometheus/prometheus; version=v0.310.0; package=./cmd/promtool ;;
-  helm)       module=helm.sh/helm/v3;                  version=v3.19.5;  package=./cmd/helm ;;
-  actionlint) module=github.com/rhysd/actionlint;      version=v1.7.12;  package=./cmd/actionlint ;;
-  *) echo "usage: tools/go-tool.sh promtool|helm|actionlint" >&2; exit 2 ;;
-esac
+root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=versions.env
+source "$root/tools/versions.env"
 cache_root=${DJANGO_OBSERVABILITY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/django-observability}
-bin="$cache_root/$1-$version/$1"
-if [ -x "$bin" ]; then echo "$bin"; exit 0; fi
-command -v go >/dev/null || { echo "go-tool: Go is required to build $1" >&2; exit 1; }
-export GOWORK=off CGO_ENABLED=0 GOFLAGS="-modcacherw -mod=mod" GOTOOLCHAIN=local
-echo "go-tool: building $1 from $module@$version" >&2
-src=$(go mod download -json "$module@$version" | python3 -c 'import json,sys;print(json.load(sys.stdin)["Dir"])')
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cp -r "$src" "$work/module" && chmod -R u+w "$work/module"
-mkdir -p "$(dirname "$bin")"
-(cd "$work/module" && go build -trimpath -o "$bin.tmp" "$package")
-mv "$bin.tmp" "$bin"
-echo "$bin"
+
+# unit | version | cold seconds on 2 cores | binaries
+UNITS="
+prometheus|$PROMETHEUS_VERSION|150|prometheus promtool
+alertmanager|$ALERTMANAGER_VERSION|45|alertmanager amtool
+prometheus-operator|$PROMETHEUS_OPERATOR_VERSION|130|prometheus-operator prometheus-config-reloader
+kubernetes|$KUBERNETES_VERSION|480|kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy
+cni-plugins|$CNI_PLUGINS_VERSION|15|bridge host-local loopback portmap
+coredns|$COREDNS_VERSION|420|coredns
+kube-router|$KUBE_ROUTER_VERSION|110|kube-router
+helm|$HELM_VERSION|90|helm
+actionlint|$ACTIONLINT_VERSION|30|actionlint
+"
+
+log() { echo "go-tool: [$(date +%H:%M:%S)] $*" >&2; }
+unit_line() { grep "^$1|" <<<"$UNITS" || { echo "go-tool: unknown unit $1" >&2; exit 2; }; }
+unit_of() { awk -F'|' -v b="$1" '{n=split($4,a," "); for(i=1;i<=n;i++) if(a[i]==b) print $1}' <<<"$UNITS"; }
+
+moddir() {
+  go mod download -json "$1" | python3 -c 'import json,sys;d=json.load(sys.stdin);e=d.get("Error");print(d["Dir"]) if not e else sys.exit(e)'
+}
+copymod() { mkdir -p "$(dirname "$2")"; cp -r "$(moddir "$1")" "$2"; chmod -R u+w "$2"; }
+
+wrapper() {  # wrapper DIR MODULE VERSION [replaced-module=version ...]
+  local dir=$1 module=$2 version=$3; shift 3
+  mkdir -p "$dir"
+  { echo "module local/wrapper"; echo "go 1.25.0"; echo "require $module $version"
+    for pin in "$@"; do echo "replace ${pin%%=*} => ${pin%%=*} ${pin#*=}"; done; } >"$dir/go.mod"
+}
+
+build_unit() {  # build_unit UNIT VERSION OUT
+  local unit=$1 version=$2 out=$3
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  case "$unit" in
+    prometheus)
+      copymod "github.com/prometheus/prometheus@$version" "$work/m"
+      (cd "$work/m" && go build -trimpath -ldflags "-s -w -X github.com/prometheus/common/version.Version=3.${version#v0.}" \
+        -o "$out/" ./cmd/prometheus ./cmd/promtool) ;;
+    alertmanager)
+      copymod "github.com/prometheus/alertmanager@$version" "$work/m"
+      (cd "$work/m" && go build -trimpath -ldflags "-s -w -X github.com/prometheus/common/version.Version=${version#v}" \
+        -o "$out/" ./cmd/alertmanager ./cmd/amtool) ;;
+    prometheus-operator)
+      local op=github.com/prometheus-operator/prometheus-operator
+      wrapper "$work/w" "$op" "$version" "$op/pkg/apis/monitoring=$version" "$op/pkg/client=$version"
+      (cd "$work/w" && go build -trimpath -ldflags "-s -w -X github.com/prometheus/common/version.Version=${version#v}" \
+        -o "$out/" "$op/cmd/operator" "$op/cmd/prometheus-config-reloader")
+      mv "$out/operator" "$out/prometheus-operator"
+      # The CRDs of exactly this operator, applied by the local cluster.
+      mkdir -p "$out/crds"; cp "$(moddir "$op@$version")"/example/prometheus-operator-crd/*.yaml "$out/crds/" ;;
+    kubernetes)
+      local mod staging=() minor=${version#v1.}
+      minor=${minor%%.*}
+      for mod in $(sed -n 's/^\s*\(k8s.io\/[a-z-]*\) => .*/\1/p' "$(go mod download -json "k8s.io/kubernetes@$version" \
+          | python3 -c 'import json,sys;print(json.load(sys.stdin)["GoMod"])')"); do
+        staging+=("$mod=$KUBERNETES_STAGING_VERSION")
+      done
+      wrapper "$work/w" k8s.io/kubernetes "$version" "${staging[@]}"
+      local ld="-s -w" pkg
+      for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        ld+=" -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+      done
+      (cd "$work/w" && go build -trimpath -ldflags "$ld" -o "$out/" k8s.io/kubernetes/cmd/kube-apiserver \
+        k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
+        k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy) ;;
+    cni-plugins)
+      copymod "github.com/containernetworking/plugins@$version" "$work/m"
+      (cd "$work/m" && go build -trimpath -ldflags "-s -w" -o "$out/" ./plugins/main/bridge ./plugins/ipam/host-local \
+        ./plugins/main/loopback ./plugins/meta/portmap) ;;
+    coredns)
+      copymod "github.com/coredns/coredns@$version" "$work/m"
+      (cd "$work/m" && go build -trimpath -ldflags "-s -w" -o "$out/coredns" .) ;;
+    kube-router)
+      copymod "github.com/cloudnativelabs/kube-router/v2@$version" "$work/m"
+      (cd "$work/m" && go build -trimpath -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$version" \
+        -o "$out/" ./cmd/kube-router) ;;
+    helm)
+      copymod "helm.sh/helm/v3@$version" "$work/m"
+      (cd "$work/m" && go build -trimpath -o "$out/" ./cmd/helm) ;;
+    actionlint)
+      copymod "github.com/rhysd/actionlint@$version" "$work/m"
+      (cd "$work/m" && go build -trimpath -o "$out/" ./cmd/actionlint) ;;
+  esac
+}
+
+ensure_unit() {  # print the unit's directory, building it first if needed
+  local unit=$1 line version estimate dir started
+  line=$(unit_line "$unit")
+  IFS='|' read -r _ version estimate _ <<<"$line"
+  dir="$cache_root/$unit-$version"
+  if [ ! -f "$dir/.complete" ]; then
+    mkdir -p "$cache_root"
+    exec 9>"$dir.lock"
+    flock 9
+    if [ ! -f "$dir/.complete" ]; then
+      command -v go >/dev/null || { echo "go-tool: Go is required to build $unit (no prebuilt binary can be fetched)" >&2; exit 1; }
+      export GOWORK=off CGO_ENABLED=0 GOFLAGS="-modcacherw -mod=mod" GOTOOLCHAIN=local
+      started=$(date +%s)
+      log "building $unit $version (about ${estimate}s cold on 2 cores)"
+      rm -rf "$dir"; mkdir -p "$dir"
+      build_unit "$unit" "$version" "$dir"
+      touch "$dir/.complete"
+      log "built $unit $version in $(( $(date +%s) - started ))s"
+    fi
+    exec 9>&-
+  fi
+  echo "$dir"
+}
+
+case "${1:-}" in
+  --units) awk -F'|' 'NF {print $1, $3}' <<<"$UNITS" ;;
+  --unit) ensure_unit "${2:?usage: tools/go-tool.sh --unit UNIT}" ;;
+  ""|-*) echo "usage: tools/go-tool.sh BINARY | --unit UNIT | --units" >&2; exit 2 ;;
+  *)
+    unit=$(unit_of "$1")
+    [ -n "$unit" ] || { echo "go-tool: no unit builds $1" >&2; exit 2; }
+    echo "$(ensure_unit "$unit")/$1" ;;
+esac
