@@ -5,7 +5,9 @@ PYTHON := $(VENV)/bin/python
 RENDER_DIR := rendered-by-engine
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup tools render test test-fast up preview destroy e2e bench clean
+NODES ?= 3
+
+.PHONY: setup tools render test test-fast up preview destroy e2e bench clean cluster cluster-down
 
 $(VENV)/installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -20,11 +22,11 @@ $(VENV)/installed: requirements.txt requirements-dev.txt
 setup: $(VENV)/installed .venv-scan/installed
 	tools/install-system-packages.sh
 
-## The Pulumi engine and the Go-built tools (promtool with Kubernetes discovery, helm, actionlint), built from Go
-## modules into ~/.cache/django-observability once (the engine takes about 15 minutes cold), then reused.
-tools:
-	tools/pulumi-engine.sh >/dev/null
-	for tool in promtool helm actionlint; do tools/go-tool.sh $$tool >/dev/null; done
+## The Pulumi engine, every Go-built tool and cluster binary, and the images, built from Go modules and Debian
+## packages into ~/.cache/django-observability once (about 30 minutes cold on 2 cores), then reused.
+tools: $(VENV)/installed
+	tools/install-system-packages.sh tests cluster images
+	tools/build-all.sh
 
 ## Every object of a stack as YAML in rendered/$(STACK)/, offline (no Pulumi CLI, no cluster).
 render: $(VENV)/installed
@@ -38,17 +40,26 @@ test: setup tools
 test-fast: $(VENV)/installed
 	$(PYTHON) -m pytest tests/unit tests/validate
 
-## `pulumi up` of a stack on the local file backend, with the Kubernetes provider rendering into $(RENDER_DIR)/.
+## The local Kubernetes cluster ($(NODES) real nodes, CoreDNS, NetworkPolicy enforcement, prometheus-operator):
+## started, or reused when it runs; `make cluster-down` stops it and removes everything it made.
+cluster: $(VENV)/installed
+	$(PYTHON) -m localcluster up --nodes $(NODES)
+
+cluster-down: $(VENV)/installed
+	$(PYTHON) -m localcluster down
+
+## `pulumi up` of a stack on the local cluster (started first if needed); waits until Prometheus scrapes every worker.
 up: $(VENV)/installed
-	tools/stack.sh $(STACK) up --yes --skip-preview
+	$(PYTHON) -m localcluster deploy $(STACK) --nodes $(NODES)
 
 ## `pulumi preview` of a stack in render mode, as a pull request shows it, with the policy pack.
 preview: $(VENV)/installed
 	tools/stack.sh $(STACK) preview --diff --policy-pack policy/run-policy-pack \
 		--policy-pack-config policy/config/$(STACK).json
 
+## `pulumi destroy` of a stack on the local cluster.
 destroy: $(VENV)/installed
-	tools/stack.sh $(STACK) destroy --yes
+	$(PYTHON) -m localcluster destroy $(STACK)
 
 ## The local end-to-end demo: real gunicorn workers scraped by a real Prometheus, and a real Alertmanager cluster.
 e2e: setup

@@ -19,6 +19,7 @@ prometheus|$PROMETHEUS_VERSION|150|prometheus promtool
 alertmanager|$ALERTMANAGER_VERSION|45|alertmanager amtool
 prometheus-operator|$PROMETHEUS_OPERATOR_VERSION|130|prometheus-operator prometheus-config-reloader
 kubernetes|$KUBERNETES_VERSION|480|kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy
+kubectl|$KUBERNETES_VERSION|60|kubectl
 cni-plugins|$CNI_PLUGINS_VERSION|15|bridge host-local loopback portmap
 coredns|$COREDNS_VERSION|420|coredns
 kube-router|$KUBE_ROUTER_VERSION|110|kube-router
@@ -42,6 +43,22 @@ wrapper() {  # wrapper DIR MODULE VERSION [replaced-module=version ...]
     for pin in "$@"; do echo "replace ${pin%%=*} => ${pin%%=*} ${pin#*=}"; done; } >"$dir/go.mod"
 }
 
+kubernetes_build() {  # kubernetes_build VERSION OUT COMMAND...: k8s.io/kubernetes commands, every staging module pinned
+  local version=$1 out=$2 mod staging=() minor pkg ld="-s -w" commands=()
+  shift 2
+  minor=${version#v1.}; minor=${minor%%.*}
+  for mod in $(sed -n 's/^\s*\(k8s.io\/[a-z-]*\) => .*/\1/p' "$(go mod download -json "k8s.io/kubernetes@$version" \
+      | python3 -c 'import json,sys;print(json.load(sys.stdin)["GoMod"])')"); do
+    staging+=("$mod=$KUBERNETES_STAGING_VERSION")
+  done
+  wrapper "$work/w" k8s.io/kubernetes "$version" "${staging[@]}"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+  done
+  for pkg in "$@"; do commands+=("k8s.io/kubernetes/cmd/$pkg"); done
+  (cd "$work/w" && go build -trimpath -ldflags "$ld" -o "$out/" "${commands[@]}")
+}
+
 build_unit() {  # build_unit UNIT VERSION OUT
   local unit=$1 version=$2 out=$3
   work=$(mktemp -d)
@@ -61,23 +78,13 @@ build_unit() {  # build_unit UNIT VERSION OUT
       (cd "$work/w" && go build -trimpath -ldflags "-s -w -X github.com/prometheus/common/version.Version=${version#v}" \
         -o "$out/" "$op/cmd/operator" "$op/cmd/prometheus-config-reloader")
       mv "$out/operator" "$out/prometheus-operator"
-      # The CRDs of exactly this operator, applied by the local cluster.
-      mkdir -p "$out/crds"; cp "$(moddir "$op@$version")"/example/prometheus-operator-crd/*.yaml "$out/crds/" ;;
-    kubernetes)
-      local mod staging=() minor=${version#v1.}
-      minor=${minor%%.*}
-      for mod in $(sed -n 's/^\s*\(k8s.io\/[a-z-]*\) => .*/\1/p' "$(go mod download -json "k8s.io/kubernetes@$version" \
-          | python3 -c 'import json,sys;print(json.load(sys.stdin)["GoMod"])')"); do
-        staging+=("$mod=$KUBERNETES_STAGING_VERSION")
-      done
-      wrapper "$work/w" k8s.io/kubernetes "$version" "${staging[@]}"
-      local ld="-s -w" pkg
-      for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-        ld+=" -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
-      done
-      (cd "$work/w" && go build -trimpath -ldflags "$ld" -o "$out/" k8s.io/kubernetes/cmd/kube-apiserver \
-        k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
-        k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy) ;;
+      # The CRDs and the ClusterRole of exactly this operator, applied by the local cluster.
+      local src; src=$(moddir "$op@$version")
+      mkdir -p "$out/crds" "$out/rbac"
+      cp "$src"/example/prometheus-operator-crd/*.yaml "$out/crds/"
+      cp "$src/example/rbac/prometheus-operator/prometheus-operator-cluster-role.yaml" "$out/rbac/" ;;
+    kubernetes) kubernetes_build "$version" "$out" kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy ;;
+    kubectl) kubernetes_build "$version" "$out" kubectl ;;
     cni-plugins)
       copymod "github.com/containernetworking/plugins@$version" "$work/m"
       (cd "$work/m" && go build -trimpath -ldflags "-s -w" -o "$out/" ./plugins/main/bridge ./plugins/ipam/host-local \
@@ -114,8 +121,9 @@ ensure_unit() {  # print the unit's directory, building it first if needed
       log "building $unit $version (about ${estimate}s cold on 2 cores)"
       rm -rf "$dir"; mkdir -p "$dir"
       build_unit "$unit" "$version" "$dir"
-      touch "$dir/.complete"
-      log "built $unit $version in $(( $(date +%s) - started ))s"
+      # The build's own duration, for `make bench`'s table of cold build times.
+      echo "$(( $(date +%s) - started ))" >"$dir/.complete"
+      log "built $unit $version in $(cat "$dir/.complete")s"
     fi
     exec 9>&-
   fi

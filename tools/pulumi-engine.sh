@@ -14,11 +14,13 @@
 # gRPC protocol is stable and it runs the exec script of the pinned SDK, which accepts the older host's arguments.
 set -euo pipefail
 
-PULUMI_VERSION=3.259.0            # CLI; equals the pinned Python SDK `pulumi`
-LANGHOST_SDK_VERSION=3.79.0       # sdk/v3 module that still contains python/cmd/pulumi-language-python
-K8S_VERSION=4.25.0                # equals the pinned Python SDK `pulumi-kubernetes`
-K8S_PROVIDER_PSEUDO=v4.0.0-20260115033456-f47bc2d6f199   # provider/v4 at the v4.25.0 release commit
-K8S_SDK_FOR_REPLACE=v4.24.0       # the sdk/v4 the provider requires: its `replace ../sdk` must not raise pulumi sdk/v3
+root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=versions.env
+source "$root/tools/versions.env"
+LANGHOST_SDK_VERSION=$PULUMI_LANGHOST_SDK_VERSION
+K8S_VERSION=$PULUMI_KUBERNETES_VERSION
+K8S_PROVIDER_PSEUDO=$PULUMI_KUBERNETES_PROVIDER_PSEUDO
+K8S_SDK_FOR_REPLACE=$PULUMI_KUBERNETES_SDK_FOR_REPLACE
 
 log() { echo "pulumi-engine: $*" >&2; }
 
@@ -36,6 +38,16 @@ if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-python" ] && [ -x "$bin/pu
   exit 0
 fi
 
+# Two callers wait for each other instead of building twice into one folder.
+mkdir -p "$cache_root"
+exec 9>"$cache_root/$key.lock"
+flock 9
+if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-python" ] && [ -x "$bin/pulumi-resource-kubernetes" ] \
+   && [ -f "$bin/pulumi-language-python-exec" ]; then
+  echo "$bin"
+  exit 0
+fi
+
 command -v go >/dev/null || { log "Go is required to build the Pulumi engine (no prebuilt binary can be fetched)"; exit 1; }
 export GOWORK=off CGO_ENABLED=0 GOFLAGS="-modcacherw -mod=mod" GOTOOLCHAIN=local
 # The checksum database does not know the untagged provider commits; their go.sum pins every dependency.
@@ -47,14 +59,15 @@ moddir() { go mod download -json "$1" | python3 -c 'import json,sys;d=json.load(
 copymod() { rm -rf "$2"; mkdir -p "$(dirname "$2")"; cp -r "$1" "$2"; chmod -R u+w "$2"; }
 step() { log "[$(date +%H:%M:%S)] $*"; }
 
+started=$(date +%s)
 step "downloading pulumi sdk/pkg v$PULUMI_VERSION"
 copymod "$(moddir github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION)" "$work/pulumi/sdk"
 copymod "$(moddir github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION)" "$work/pulumi/pkg"
 version_flags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
-step "building pulumi (the slowest step: several minutes on two cores)"
+step "building pulumi (about 8 minutes cold on two cores)"
 (cd "$work/pulumi/pkg" && go build -trimpath -tags osusergo,grpcnotrace -ldflags "$version_flags" -o "$bin/pulumi" ./cmd/pulumi)
 
-step "building pulumi-language-python from sdk/v3 v$LANGHOST_SDK_VERSION"
+step "building pulumi-language-python from sdk/v3 v$LANGHOST_SDK_VERSION (about 1 minute cold)"
 copymod "$(moddir github.com/pulumi/pulumi/sdk/v3@v$LANGHOST_SDK_VERSION)" "$work/langhost"
 (cd "$work/langhost" && go build -trimpath -tags osusergo \
    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$LANGHOST_SDK_VERSION" \
@@ -64,13 +77,14 @@ install -m 0755 "$work/pulumi/sdk/python/cmd/pulumi-language-python-exec" "$bin/
 step "downloading pulumi-kubernetes provider $K8S_VERSION"
 copymod "$(moddir github.com/pulumi/pulumi-kubernetes/provider/v4@$K8S_PROVIDER_PSEUDO)" "$work/k8s/provider"
 copymod "$(moddir github.com/pulumi/pulumi-kubernetes/sdk/v4@$K8S_SDK_FOR_REPLACE)" "$work/k8s/sdk"
-step "generating the provider schema"
+step "generating the provider schema (about 1 minute cold)"
 (cd "$work/k8s/provider/cmd/pulumi-resource-kubernetes" && VERSION=$K8S_VERSION go run ./generate.go)
-step "building pulumi-resource-kubernetes"
+step "building pulumi-resource-kubernetes (about 5 minutes cold)"
 (cd "$work/k8s/provider" && go build -trimpath \
    -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_VERSION" \
    -o "$bin/pulumi-resource-kubernetes" ./cmd/pulumi-resource-kubernetes)
 
 rm -rf "$work"
+echo "$(( $(date +%s) - started ))" >"$cache_root/$key/build-seconds"   # read by `make bench`
 step "done: $bin"
 echo "$bin"

@@ -10,7 +10,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 engine_bin=$("$root/tools/pulumi-engine.sh")
-k8s_version=$(sed -n 's/^K8S_VERSION=\([0-9.]*\).*/\1/p' "$root/tools/pulumi-engine.sh")
+# shellcheck source=versions.env
+source "$root/tools/versions.env"
+k8s_version=$PULUMI_KUBERNETES_VERSION
 
 export PATH="$engine_bin:$root/.venv/bin:$PATH"
 export PULUMI_BACKEND_URL="${DJANGO_OBSERVABILITY_BACKEND_URL:-file://$root/.pulumi-state}"

@@ -1,0 +1,99 @@
+"""Test-side access to the local cluster: kubectl as admin, Prometheus' API on its pod, commands in app pods."""
+import base64
+import contextlib
+import gzip
+import json
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+
+from localcluster import addons
+from localcluster.cluster import binaries
+from localcluster.layout import PROMETHEUS_NAME, PROMETHEUS_NAMESPACE, STATE
+
+_BINARIES = {}
+
+
+def kubectl(*args: str, stdin: str | None = None, check: bool = True, timeout: float = 120):
+    if not _BINARIES:
+        _BINARIES.update(binaries())
+    return addons.kubectl(_BINARIES, *args, stdin=stdin, check=check, timeout=timeout)
+
+
+def get(*args: str) -> dict:
+    return json.loads(kubectl("get", *args, "-o", "json").stdout)
+
+
+def secret_file(namespace: str, name: str, key: str) -> str:
+    data = base64.b64decode(get("secret", "-n", namespace, name)["data"][key])
+    return (gzip.decompress(data) if key.endswith(".gz") else data).decode()
+
+
+def pods(namespace: str, selector: str) -> list[dict]:
+    return get("pods", "-n", namespace, "-l", selector)["items"]
+
+
+def in_pod(namespace: str, pod: str, *command: str, container: str | None = None) -> str:
+    extra = ["-c", container] if container else []
+    return kubectl("exec", "-n", namespace, pod, *extra, "--", *command, timeout=60).stdout
+
+
+def prometheus_url() -> str:
+    [pod] = pods(PROMETHEUS_NAMESPACE, f"prometheus={PROMETHEUS_NAME}")
+    return f"http://{pod['status']['podIP']}:9090"
+
+
+def prometheus_api(path: str, **params) -> dict:
+    query = f"?{urllib.parse.urlencode(params)}" if params else ""
+    with urllib.request.urlopen(f"{prometheus_url()}/api/v1/{path}{query}", timeout=10) as response:
+        return json.load(response)["data"]
+
+
+def query(expr: str) -> list[dict]:
+    return prometheus_api("query", query=expr)["result"]
+
+
+def wait(what: str, check, timeout: float, interval: float = 2.0):
+    """Poll until `check()` returns something truthy and return it; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except Exception as error:  # noqa: BLE001 - not ready yet
+            last = error
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last: {last!r}")
+
+
+@contextlib.contextmanager
+def port_forward(namespace: str, target: str, port: int):
+    """`kubectl port-forward` to 127.0.0.1 on a free port; yields the local URL. Through the kubelet, so it is the
+    way a person reaches a pod that NetworkPolicies close to everyone but Prometheus."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        local = probe.getsockname()[1]
+    if not _BINARIES:
+        _BINARIES.update(binaries())
+    process = subprocess.Popen([str(_BINARIES["kubectl"]), f"--kubeconfig={STATE / 'kubeconfigs/admin.yaml'}",
+                                "port-forward", "-n", namespace, "--address=127.0.0.1", target, f"{local}:{port}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{local}"
+        wait(f"port-forward to {target}", lambda: socket.create_connection(("127.0.0.1", local), timeout=1).close()
+             or True, timeout=30, interval=0.5)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def http_json(url: str, body: dict | list | None = None) -> dict | list:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"} if data else {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)

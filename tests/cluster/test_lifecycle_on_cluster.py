@@ -1,0 +1,61 @@
+"""The life of a stack on a real cluster: idempotent, drift shown and undone, scaling followed by the operator's
+Prometheus, destroy complete, and bad targets refused with one line and no change to the state."""
+import json
+
+import pytest
+
+from tests.cluster.kube import get, kubectl, wait
+from tests.cluster.scraping import targets, wait_for_targets
+
+pytestmark = pytest.mark.cluster
+STACKS = ("dev",)
+
+
+def _state(stack) -> dict:
+    exported = json.loads(stack.pulumi("stack", "export").stdout)
+    return {r["urn"]: r.get("outputs") for r in exported["deployment"].get("resources", [])}
+
+
+def test_a_second_up_changes_nothing(stack):
+    result = stack.pulumi("up", "--yes", "--expect-no-changes")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_drift_made_with_kubectl_is_shown_by_refresh_and_undone_by_up(stack):
+    settings = stack.settings
+    kubectl("scale", "-n", settings.namespace, f"deployment/{settings.app_name}", "--replicas=2")
+    refreshed = stack.pulumi("refresh", "--yes", "--diff")
+    assert "replicas" in refreshed.stdout and "updated" in refreshed.stdout, refreshed.stdout
+    stack.up()
+    deployment = get("deployment", "-n", settings.namespace, settings.app_name)
+    assert deployment["spec"]["replicas"] == settings.replicas
+
+
+def test_more_workers_and_replicas_roll_out_and_prometheus_follows(stack):
+    settings = stack.settings
+    stack.up({"webConcurrency": 4, "replicas": 2})
+    found = wait_for_targets(settings, 8, timeout=300)
+    assert sorted(t["labels"]["endpoint"] for t in found) == sorted(f"metrics-{i}" for i in range(1, 5)) * 2
+    stack.up()
+    wait_for_targets(settings, settings.replicas * settings.web_concurrency, timeout=300)
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"kubeContext": "no-such-context"}, "kubeContext: \"no-such-context\""),
+])
+def test_a_bad_target_gives_one_line_and_changes_nothing(stack, override, message):
+    before = _state(stack)
+    result = stack.pulumi("up", "--yes", "--skip-preview", overrides=override, check=False)
+    assert result.returncode != 0
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if message in line]
+    assert lines, result.stdout + result.stderr
+    assert _state(stack) == before
+
+
+def test_destroy_removes_everything_and_the_namespace(stack):
+    settings = stack.settings
+    stack.destroy()
+    wait("the namespace to be gone", lambda: kubectl("get", "namespace", settings.namespace,
+                                                     check=False).returncode != 0, timeout=120)
+    wait("Prometheus to drop the app's targets", lambda: not targets(settings), timeout=120)
+    stack.up()  # the module's fixture destroys it once more at the end

@@ -1,0 +1,263 @@
+"""prod on three real nodes: spread pods, a three-peer Alertmanager cluster of real pods with hard anti-affinity,
+disruption budgets that stop a drain, NetworkPolicies that kube-router enforces, restricted Pod Security, and a
+rolling update under load that no request and no counter notices."""
+import threading
+import time
+import urllib.request
+
+import pytest
+import yaml
+
+from localcluster.cluster import image_tag
+from localcluster.layout import ROOT, nodes, recorded
+from localcluster.processes import run
+from tests.cluster.kube import get, http_json, kubectl, pods, port_forward, prometheus_api, query, wait
+from tests.cluster.scraping import app_pods, wait_for_targets
+
+pytestmark = pytest.mark.cluster
+STACKS = ("prod",)
+SINK_NAMESPACE = "alert-sink"
+NETCHECK = "django-observability/netcheck:0.1.0"
+WEBHOOK_SECRET = "alertSinkWebhookUrl"
+
+
+def _prod_alertmanager_with_sink() -> dict:
+    """prod's Alertmanager settings with one route to the in-cluster webhook, its URL a secret like any credential."""
+    stack_file = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())["config"]
+    alertmanager = dict(stack_file["django-observability:alertmanager"])
+    alertmanager["routing"] = {
+        "route": {"receiver": "sink", "group_by": ["alertname"], "group_wait": "5s", "group_interval": "5m",
+                  "repeat_interval": "4h"},
+        "receivers": [{"name": "sink", "webhook_configs": [{"url_secret": WEBHOOK_SECRET}]}],
+    }
+    return alertmanager
+
+
+def _netcheck_pod(name: str, namespace: str, args: list[str], labels: dict | None = None) -> dict:
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": namespace, "labels": {"app": name, **(labels or {})}},
+            "spec": {"containers": [{"name": "netcheck", "image": NETCHECK, "imagePullPolicy": "IfNotPresent",
+                                     "args": args,
+                                     "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True,
+                                                         "runAsUser": 65534, "capabilities": {"drop": ["ALL"]},
+                                                         "seccompProfile": {"type": "RuntimeDefault"}}}]}}
+
+
+@pytest.fixture(scope="module")
+def sink(local_cluster):
+    """A webhook receiver in a namespace of its own, and an outsider pod there to probe NetworkPolicies from."""
+    objects = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": SINK_NAMESPACE}},
+               _netcheck_pod("webhook", SINK_NAMESPACE, ["webhook", ":8080"]),
+               _netcheck_pod("outsider", SINK_NAMESPACE, ["webhook", ":8081"]),
+               {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "webhook", "namespace": SINK_NAMESPACE},
+                "spec": {"selector": {"app": "webhook"}, "ports": [{"port": 8080}]}}]
+    kubectl("apply", "-f", "-", stdin=yaml.safe_dump_all(objects))
+    kubectl("wait", "-n", SINK_NAMESPACE, "--for=condition=Ready", "pod/webhook", "pod/outsider", "--timeout=120s",
+            timeout=150)
+    yield f"http://{get('pod', '-n', SINK_NAMESPACE, 'webhook')['status']['podIP']}:8080"
+    kubectl("delete", "namespace", SINK_NAMESPACE, "--wait=true", "--timeout=120s", timeout=150)
+
+
+@pytest.fixture(scope="module")
+def prod(stack, sink):
+    """prod, routed to the sink (URL through secret config, as a real webhook credential would be)."""
+    stack.up({"alertmanager": _prod_alertmanager_with_sink()},
+             secrets={WEBHOOK_SECRET: f"http://webhook.{SINK_NAMESPACE}.svc.cluster.local:8080/"})
+    return stack
+
+
+def _alertmanager_pods(settings) -> list[dict]:
+    return pods(settings.alertmanager.namespace, f"alertmanager={settings.alertmanager.name}")
+
+
+def _node_names() -> list[str]:
+    return [n.name for n in nodes(recorded()["nodes"])]
+
+
+def test_the_cluster_has_three_nodes(prod):
+    assert len(_node_names()) == 3
+
+
+def test_django_pods_spread_over_the_nodes(prod):
+    placed = [p["spec"]["nodeName"] for p in app_pods(prod.settings)]
+    assert len(placed) == prod.settings.replicas == 3
+    assert len(set(placed)) == 3
+
+
+def test_alertmanager_peers_land_on_three_nodes_and_a_fourth_stays_pending(prod):
+    settings = prod.settings.alertmanager
+    peers = wait("3 Alertmanager pods ready", lambda: [p for p in _alertmanager_pods(prod.settings)
+                 if p["status"].get("phase") == "Running"] if len(_alertmanager_pods(prod.settings)) == 3 else None,
+                 timeout=240)
+    assert len({p["spec"]["nodeName"] for p in peers}) == 3
+    kubectl("patch", "alertmanager", "-n", settings.namespace, settings.name, "--type=merge",
+            "-p", '{"spec":{"replicas":4}}')
+    try:
+        fourth = f"alertmanager-{settings.name}-3"
+        pending = wait("the fourth peer to be refused a node", lambda: [
+            c for c in get("pod", "-n", settings.namespace, fourth)["status"].get("conditions", [])
+            if c["type"] == "PodScheduled" and c["status"] == "False"], timeout=120)
+        assert "anti-affinity" in pending[0]["message"] or "didn't match pod" in pending[0]["message"], pending
+        time.sleep(5)
+        assert get("pod", "-n", settings.namespace, fourth)["status"]["phase"] == "Pending"
+    finally:
+        kubectl("patch", "alertmanager", "-n", settings.namespace, settings.name, "--type=merge",
+                "-p", '{"spec":{"replicas":3}}')
+    wait("three peers again", lambda: len(_alertmanager_pods(prod.settings)) == 3, timeout=120)
+
+
+def test_the_peers_form_one_cluster(prod):
+    settings = prod.settings.alertmanager
+    for pod in _alertmanager_pods(prod.settings):
+        with port_forward(settings.namespace, f"pod/{pod['metadata']['name']}", 9093) as url:
+            status = wait("3 ready peers", lambda: (lambda s: s if s["cluster"]["status"] == "ready"
+                          and len(s["cluster"]["peers"]) == 3 else None)(http_json(f"{url}/api/v2/status")),
+                          timeout=120)
+            assert len(status["cluster"]["peers"]) == 3
+
+
+def test_prometheus_finds_every_peer(prod):
+    found = wait("Prometheus to find 3 Alertmanagers", lambda: (lambda a: a if len(a) == 3 else None)(
+        prometheus_api("alertmanagers")["activeAlertmanagers"]), timeout=180)
+    assert len(found) == 3
+
+
+def _fire(alertname: str) -> None:
+    rule = {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+            "metadata": {"name": alertname.lower(), "namespace": SINK_NAMESPACE,
+                         "labels": {"release": "kube-prometheus-stack"}},
+            "spec": {"groups": [{"name": alertname, "rules": [
+                {"alert": alertname, "expr": "vector(1)", "labels": {"severity": "warning"}}]}]}}
+    kubectl("apply", "-f", "-", stdin=yaml.safe_dump(rule))
+
+
+def _notifications(sink: str, alertname: str) -> int:
+    received = http_json(f"{sink}/received")
+    return sum(1 for body in received if body.get("groupLabels", {}).get("alertname") == alertname)
+
+
+def test_a_firing_alert_gives_exactly_one_notification(prod, sink):
+    _fire("ClusterOneNotification")
+    wait("the notification", lambda: _notifications(sink, "ClusterOneNotification") >= 1, timeout=240)
+    time.sleep(20)  # longer than the peers' dedup delay: a duplicate would have arrived by now
+    assert _notifications(sink, "ClusterOneNotification") == 1
+
+
+def test_one_notification_with_a_peer_deleted(prod, sink):
+    settings = prod.settings.alertmanager
+    kubectl("delete", "pod", "-n", settings.namespace, f"alertmanager-{settings.name}-1", "--wait=false")
+    _fire("ClusterPeerDeleted")
+    wait("the notification", lambda: _notifications(sink, "ClusterPeerDeleted") >= 1, timeout=240)
+    time.sleep(20)
+    assert _notifications(sink, "ClusterPeerDeleted") == 1
+    wait("the peer to return", lambda: len([p for p in _alertmanager_pods(prod.settings)
+                                            if p["status"].get("phase") == "Running"]) == 3, timeout=180)
+
+
+def test_a_silence_on_one_peer_is_seen_by_the_others(prod):
+    settings = prod.settings.alertmanager
+    names = sorted(p["metadata"]["name"] for p in _alertmanager_pods(prod.settings))
+    silence = {"matchers": [{"name": "alertname", "value": "SilencedByTest", "isRegex": False, "isEqual": True}],
+               "startsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+               "endsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600)),
+               "createdBy": "tests", "comment": "gossip check"}
+    with port_forward(settings.namespace, f"pod/{names[0]}", 9093) as url:
+        silence_id = http_json(f"{url}/api/v2/silences", silence)["silenceID"]
+    for name in names[1:]:
+        with port_forward(settings.namespace, f"pod/{name}", 9093) as url:
+            wait(f"the silence on {name}", lambda: silence_id in {s["id"] for s in http_json(f"{url}/api/v2/silences")},
+                 timeout=60)
+
+
+def _reach(address: str) -> bool:
+    result = kubectl("exec", "-n", SINK_NAMESPACE, "outsider", "--", "/netcheck", "tcp", address, "3",
+                     check=False, timeout=30)
+    return result.returncode == 0
+
+
+def test_network_policies_are_enforced_and_the_test_can_fail(prod, sink):
+    settings = prod.settings
+    app_ip = app_pods(settings)[0]["status"]["podIP"]
+    am_ip = _alertmanager_pods(settings)[0]["status"]["podIP"]
+    assert _reach(f"{app_ip}:{settings.http_port}"), "http is open to every namespace (httpAllowedNamespaces empty)"
+    assert not _reach(f"{app_ip}:{settings.metrics_start_port}")
+    assert not _reach(f"{am_ip}:9093")
+    # The real Prometheus is admitted: every worker is an up target and every peer an active Alertmanager.
+    wait_for_targets(settings, settings.replicas * settings.web_concurrency)
+    assert len(prometheus_api("alertmanagers")["activeAlertmanagers"]) == 3
+    kubectl("delete", "networkpolicy", "-n", settings.namespace, "--all")
+    kubectl("delete", "networkpolicy", "-n", settings.alertmanager.namespace, "-l",
+            f"app.kubernetes.io/instance={settings.alertmanager.name}")
+    try:
+        wait("the metrics port to open without its policy", lambda: _reach(f"{app_ip}:{settings.metrics_start_port}"),
+             timeout=60)
+        wait("Alertmanager to open without its policy", lambda: _reach(f"{am_ip}:9093"), timeout=60)
+    finally:
+        prod.up({"alertmanager": _prod_alertmanager_with_sink()}, "--refresh",
+                secrets={WEBHOOK_SECRET: f"http://webhook.{SINK_NAMESPACE}.svc.cluster.local:8080/"})
+    wait("the metrics port to close again", lambda: not _reach(f"{app_ip}:{settings.metrics_start_port}"), timeout=60)
+
+
+def test_restricted_pod_security_rejects_a_privileged_pod(prod):
+    result = kubectl("run", "-n", prod.settings.namespace, "privileged-probe", f"--image={NETCHECK}", "--privileged",
+                     "--dry-run=server", "--restart=Never", check=False)
+    assert result.returncode != 0
+    assert 'violates PodSecurity "restricted' in result.stderr, result.stderr
+
+
+def test_pod_disruption_budgets_stop_a_second_drain(prod):
+    first, second = _node_names()[:2]
+    drain = ["drain", "--ignore-daemonsets", "--delete-emptydir-data", "--force"]
+    try:
+        result = kubectl(*drain, first, "--timeout=180s", check=False, timeout=200)
+        assert result.returncode == 0, result.stderr
+        refused = kubectl(*drain, second, "--timeout=30s", check=False, timeout=60)
+        assert refused.returncode != 0
+        assert "disruption budget" in refused.stderr, refused.stderr
+    finally:
+        for node in (first, second):
+            kubectl("uncordon", node)
+    wait("three Alertmanager peers running again", lambda: len([
+        p for p in _alertmanager_pods(prod.settings) if p["status"].get("phase") == "Running"]) == 3, timeout=240)
+    wait_for_targets(prod.settings, prod.settings.replicas * prod.settings.web_concurrency, timeout=300)
+
+
+def test_a_rolling_update_under_load_loses_no_request_and_no_counter(prod):
+    settings = prod.settings
+    service_ip = get("service", "-n", settings.namespace, settings.app_name)["spec"]["clusterIP"]
+    wait_for_targets(settings, settings.replicas * settings.web_concurrency)
+    outcomes = {"ok": 0, "failed": []}
+    stop = threading.Event()
+
+    def load():
+        while not stop.is_set():
+            try:
+                with urllib.request.urlopen(f"http://{service_ip}:{settings.service_port}/", timeout=5) as response:
+                    outcomes["ok"] += 1
+                    assert response.status == 200
+            except Exception as error:  # noqa: BLE001 - every failure is the finding
+                outcomes["failed"].append(repr(error))
+            time.sleep(0.1)
+
+    rolled = image_tag("django-app") + "-rolled"
+    for node in nodes(recorded()["nodes"]):
+        run(["ctr", "-a", str(node.containerd_socket), "-n", "k8s.io", "images", "tag", "--force",
+             "docker.io/" + image_tag("django-app"), "docker.io/" + rolled])
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    try:
+        prod.up({"alertmanager": _prod_alertmanager_with_sink(), "image": rolled},
+                secrets={WEBHOOK_SECRET: f"http://webhook.{SINK_NAMESPACE}.svc.cluster.local:8080/"})
+        images = {p["spec"]["containers"][0]["image"] for p in app_pods(settings)}
+        assert images == {rolled}
+        wait_for_targets(settings, settings.replicas * settings.web_concurrency, timeout=300)
+        time.sleep(20)
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+    assert outcomes["ok"] > 50 and outcomes["failed"] == [], outcomes
+    selector = f'namespace="{settings.namespace}",service="{settings.app_name}"'
+    [resets] = query(f"sum(resets(django_http_requests_before_middlewares_total{{{selector}}}[15m]))")
+    assert float(resets["value"][1]) == 0
+    lowest = query(f"min_over_time(sum(rate(django_http_requests_before_middlewares_total{{{selector}}}[1m]))[10m:15s])")
+    assert float(lowest[0]["value"][1]) >= 0

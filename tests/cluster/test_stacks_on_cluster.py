@@ -1,0 +1,136 @@
+"""dev and acceptance on the local cluster, deployed by a real `pulumi up`: real pods of the reference app on real nodes, scraped
+per worker by the Prometheus that prometheus-operator generated from the stack's ServiceMonitor."""
+import json
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from localcluster.layout import PROMETHEUS_NAME, PROMETHEUS_NAMESPACE
+from tests.cluster.kube import get, in_pod, kubectl, prometheus_api, secret_file, wait
+from tests.cluster.scraping import (app_pods, index_requests_total, per_target, send_requests, targets,
+                                    wait_for_targets)
+from tests.helpers import go_tool
+
+pytestmark = pytest.mark.cluster
+STACKS = ("dev", "acceptance")
+
+
+def test_pods_run_and_are_ready_on_real_nodes(stack):
+    settings = stack.settings
+    found = app_pods(settings)
+    assert len(found) == settings.replicas
+    for pod in found:
+        assert pod["status"]["phase"] == "Running"
+        assert {c["type"]: c["status"] for c in pod["status"]["conditions"]}["Ready"] == "True"
+        assert pod["spec"]["nodeName"].startswith("node-")
+
+
+def test_every_worker_port_serves_metrics_inside_the_pod(stack):
+    settings = stack.settings
+    ports = range(settings.metrics_start_port, settings.metrics_start_port + settings.web_concurrency)
+    for pod in app_pods(settings):
+        for port in ports:
+            body = in_pod(settings.namespace, pod["metadata"]["name"], "python3", "-c",
+                          f"import urllib.request;print(urllib.request.urlopen('http://127.0.0.1:{port}"
+                          f"{settings.metrics_path}',timeout=5).read().decode())")
+            assert "django_http_requests_before_middlewares_total" in body, port
+
+
+def test_one_up_target_per_worker_per_pod_with_the_stacks_labels(stack):
+    settings = stack.settings
+    expected = settings.replicas * settings.web_concurrency
+    found = wait_for_targets(settings, expected)
+    endpoints = sorted(t["labels"]["endpoint"] for t in found)
+    assert endpoints == sorted(f"metrics-{i}" for i in range(1, settings.web_concurrency + 1)) * settings.replicas
+    assert len({t["scrapeUrl"] for t in found}) == expected
+    for target in found:
+        assert target["labels"]["environment"] == stack.name
+        for name, value in settings.static_labels.items():
+            assert target["labels"][name] == value
+
+
+def test_counters_summed_over_all_targets_equal_the_requests_sent(stack):
+    settings = stack.settings
+    wait_for_targets(settings, settings.replicas * settings.web_concurrency)
+    before = index_requests_total(settings)
+    sent = 40
+    send_requests([p["status"]["podIP"] for p in app_pods(settings)], settings.http_port, sent)
+    wait(f"the sum over targets to grow by {sent}", lambda: index_requests_total(settings) == before + sent,
+         timeout=90)
+    # And it stays there: no worker is counted twice.
+    assert index_requests_total(settings) == before + sent
+
+
+def test_a_killed_worker_comes_back_and_no_other_counter_goes_down(stack):
+    settings = stack.settings
+    expected = settings.replicas * settings.web_concurrency
+    wait_for_targets(settings, expected)
+    send_requests([p["status"]["podIP"] for p in app_pods(settings)], settings.http_port, 20)
+    counter = "django_http_requests_before_middlewares_total"
+    wait("every target scraped after the requests", lambda: sum(per_target(counter, settings).values()) >= 20, 60)
+    before = per_target(counter, settings)
+    started_before = per_target("process_start_time_seconds", settings)
+    pod = app_pods(settings)[0]["metadata"]["name"]
+    # gunicorn's master is PID 1 of the container; kill its first worker.
+    victim = in_pod(settings.namespace, pod, "python3", "-c",
+                    "import os;print(min(int(p) for p in os.listdir('/proc') if p.isdigit() and "
+                    "open(f'/proc/{p}/stat').read().rsplit(')',1)[1].split()[1]=='1'))").strip()
+    in_pod(settings.namespace, pod, "python3", "-c", f"import os,signal;os.kill({victim},signal.SIGKILL)")
+
+    def restarted():
+        now = per_target("process_start_time_seconds", settings)
+        changed = [k for k in now if k in started_before and now[k] != started_before[k]]
+        up = [t for t in targets(settings) if t["health"] == "up"]
+        return changed if len(changed) == 1 and len(up) == expected else None
+    [restarted_target] = wait("the killed worker's target to come back", restarted, timeout=120)
+    assert restarted_target.startswith(pod + "/")
+    after = per_target(counter, settings)
+    for key, value in before.items():
+        if key != restarted_target:
+            assert after[key] >= value, f"{key} went down from {value} to {after[key]}"
+
+
+def test_the_operators_generated_scrape_config_has_one_job_per_endpoint_and_passes_promtool(stack):
+    settings = stack.settings
+    config_text = secret_file(PROMETHEUS_NAMESPACE, f"prometheus-{PROMETHEUS_NAME}", "prometheus.yaml.gz")
+    config = yaml.safe_load(config_text)
+    prefix = f"serviceMonitor/{settings.namespace}/{settings.app_name}/"
+    jobs = sorted(job["job_name"] for job in config["scrape_configs"] if job["job_name"].startswith(prefix))
+    assert jobs == sorted(f"{prefix}{i}" for i in range(settings.web_concurrency))
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "prometheus.yaml"
+        path.write_text(config_text)
+        result = subprocess.run([go_tool("promtool"), "check", "config", "--syntax-only", str(path)],
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_operators_generated_alertmanager_config_passes_amtool(stack):
+    settings = stack.settings
+    name = settings.alertmanager.name
+    secret = get("secret", "-n", settings.alertmanager.namespace, f"alertmanager-{name}-generated")
+    key = next(k for k in secret["data"] if k.startswith("alertmanager.yaml"))
+    config_text = secret_file(settings.alertmanager.namespace, f"alertmanager-{name}-generated", key)
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "alertmanager.yaml"
+        path.write_text(config_text)
+        result = subprocess.run([go_tool("amtool"), "check-config", str(path)], capture_output=True, text=True,
+                                timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "route" in yaml.safe_load(config_text)
+
+
+def test_the_slo_rules_reach_the_operators_rule_configmap_and_prometheus(stack):
+    settings = stack.settings
+    config_maps = get("configmap", "-n", PROMETHEUS_NAMESPACE, "-l", f"prometheus-name={PROMETHEUS_NAME}")["items"]
+    files = {name for cm in config_maps for name in cm.get("data", {})}
+    assert any(name.startswith(f"{settings.namespace}-{settings.app_name}-slo") for name in files), files
+    rule = get("prometheusrule", "-n", settings.namespace, f"{settings.app_name}-slo")
+    expected = {group["name"] for group in rule["spec"]["groups"]}
+    loaded = wait("Prometheus to load the SLO groups", lambda: expected <= {
+        g["name"] for g in prometheus_api("rules")["groups"]}, timeout=180)
+    assert loaded
