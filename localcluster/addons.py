@@ -22,8 +22,8 @@ def apply(binaries: dict[str, Path], manifest: str) -> None:
             "-f", "-", stdin=manifest)
 
 
-def _template(name: str, **values: str) -> str:
-    return string.Template((MANIFESTS / name).read_text()).substitute(values)
+def _template(manifest: str, **values: str) -> str:
+    return string.Template((MANIFESTS / manifest).read_text()).substitute(values)
 
 
 def start(binaries: dict[str, Path], images: dict[str, str], operator_dir: Path) -> None:

@@ -139,8 +139,14 @@ def start(node: Node, binaries: dict[str, Path], pause_image: str) -> None:
 
 
 def import_image(node: Node, archive: Path) -> None:
+    """Import an image archive into the node's containerd once (archive names carry their inputs' hash)."""
+    marker = node.dir / "imported" / archive.name
+    if marker.exists():
+        return
     processes.run(["ctr", "-a", str(node.containerd_socket), "-n", "k8s.io", "images", "import", str(archive)],
                   timeout=600)
+    marker.parent.mkdir(exist_ok=True)
+    marker.touch()
 
 
 def _kill_pods(node: Node) -> None:

@@ -66,7 +66,10 @@ build_unit() {  # build_unit UNIT VERSION OUT
   case "$unit" in
     prometheus)
       copymod "github.com/prometheus/prometheus@$version" "$work/m"
-      (cd "$work/m" && go build -trimpath -ldflags "-s -w -X github.com/prometheus/common/version.Version=3.${version#v0.}" \
+      # Prometheus 3 is published as module v0.3XY.Z: v0.310.0 is Prometheus 3.10.0.
+      local rest=${version#v0.3}
+      (cd "$work/m" && go build -trimpath \
+        -ldflags "-s -w -X github.com/prometheus/common/version.Version=3.$((10#${rest%%.*})).${rest#*.}" \
         -o "$out/" ./cmd/prometheus ./cmd/promtool) ;;
     alertmanager)
       copymod "github.com/prometheus/alertmanager@$version" "$work/m"
