@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 RENDER_DIR := rendered-by-engine
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup tools render test test-fast up preview destroy e2e bench clean
+.PHONY: setup tools images render test test-fast up preview destroy e2e bench clean
 
 $(VENV)/installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -25,6 +25,12 @@ setup: $(VENV)/installed .venv-scan/installed
 tools:
 	tools/pulumi-engine.sh >/dev/null
 	for tool in promtool helm actionlint; do tools/go-tool.sh $$tool >/dev/null; done
+
+## The container images of the local cluster and Swarm (pause, netcheck, Prometheus, Alertmanager, the config reloader,
+## CoreDNS, the Django app) as docker-save archives in ~/.cache/django-observability/images, without a registry or
+## dockerd. Needs root; cached by inputs, so a second run takes a second. tools/images/build.sh --tag NAME names them.
+images:
+	tools/images/build.sh $$(tools/images/build.sh --names)
 
 ## Every object of a stack as YAML in rendered/$(STACK)/, offline (no Pulumi CLI, no cluster).
 render: $(VENV)/installed
