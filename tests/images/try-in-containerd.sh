@@ -4,7 +4,7 @@
 # It imports each archive into the k8s.io namespace, checks the normalised references (docker.io/prom/...), runs
 # each image on the host network with the image's own user and only loopback listeners, and checks that it serves:
 # the Django app on a read-only root with /tmp as tmpfs (/health/ and one /metrics port per gunicorn worker),
-# Prometheus and Alertmanager ready, CoreDNS answering on port 53 as non-root, the reloader and netcheck starting,
+# Prometheus and Alertmanager ready, CoreDNS listening on port 53 as non-root, the reloader and netcheck starting,
 # pause stopping on SIGTERM. Everything it starts (containerd, shims, containers, cgroups, mounts) it removes on exit.
 # Needs root; builds the images first if missing (tools/images/build.sh).
 set -euo pipefail
