@@ -7,7 +7,7 @@ export PYTHONPATH := $(CURDIR)
 
 NODES ?= 3
 
-.PHONY: setup tools render test test-fast up preview destroy e2e bench clean cluster cluster-down
+.PHONY: setup tools images render test test-fast up preview destroy e2e bench clean cluster cluster-down
 
 $(VENV)/installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -27,6 +27,12 @@ setup: $(VENV)/installed .venv-scan/installed
 tools: $(VENV)/installed
 	tools/install-system-packages.sh tests cluster images
 	tools/build-all.sh
+
+## The container images of the local cluster and Swarm (pause, netcheck, Prometheus, Alertmanager, the config reloader,
+## CoreDNS, the Django app) as docker-save archives in ~/.cache/django-observability/images, without a registry or
+## dockerd. Needs root; cached by inputs, so a second run takes a second. tools/images/build.sh --tag NAME names them.
+images:
+	tools/images/build.sh $$(tools/images/build.sh --names)
 
 ## Every object of a stack as YAML in rendered/$(STACK)/, offline (no Pulumi CLI, no cluster).
 render: $(VENV)/installed
