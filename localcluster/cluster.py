@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from localcluster import addons, control_plane, network, node as node_daemons, pki, processes
-from localcluster.layout import (API_PORT, CONTROL_PLANE_IP, KUBELET_SYSCTLS, KUBECONFIG, ROOT, STATE, nodes,
-                                 record, recorded)
+from localcluster.layout import (API_PORT, CONTROL_PLANE_IP, KUBELET_SYSCTLS, KUBECONFIG, PROMETHEUS_NAME,
+                                 PROMETHEUS_NAMESPACE, ROOT, STATE, nodes, record, recorded)
 from localcluster.progress import say, wait_for
 
 BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl",
@@ -114,8 +114,8 @@ def _ready_nodes(found: dict) -> int:
 def _addons_ready(found: dict) -> bool:
     dns = addons.kubectl(found, "-n", "kube-system", "get", "deploy", "coredns", "-o",
                          "jsonpath={.status.readyReplicas}", check=False).stdout
-    prom = addons.kubectl(found, "-n", "monitoring", "get", "statefulset", "-o",
-                          "jsonpath={.items[*].status.readyReplicas}", check=False).stdout
+    prom = addons.kubectl(found, "-n", PROMETHEUS_NAMESPACE, "get", "statefulset", f"prometheus-{PROMETHEUS_NAME}",
+                          "-o", "jsonpath={.status.readyReplicas}", check=False).stdout
     return dns.strip() == "1" and prom.strip() == "1"
 
 
