@@ -111,14 +111,20 @@ def _kube_proxy_config(node: Node) -> dict:
     }
 
 
+def _write(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
 def start(node: Node, binaries: dict[str, Path], pause_image: str) -> None:
     d = node.dir
     for sub in ("cni", "cni-ipam", "pod-logs", "kubelet", "containerd"):
         (d / sub).mkdir(parents=True, exist_ok=True)
-    (d / "containerd.toml").write_text(_containerd_config(node, binaries["bridge"].parent, pause_image))
-    (d / "cni" / "10-django-observability.conflist").write_text(json.dumps(_cni_config(node), indent=2))
-    (d / "kubelet.yaml").write_text(yaml.safe_dump(_kubelet_config(node)))
-    (d / "kube-proxy.yaml").write_text(yaml.safe_dump(_kube_proxy_config(node)))
+    # Written only when they change: kube-proxy exits when its configuration file is rewritten.
+    _write(d / "containerd.toml", _containerd_config(node, binaries["bridge"].parent, pause_image))
+    _write(d / "cni" / "10-django-observability.conflist", json.dumps(_cni_config(node), indent=2))
+    _write(d / "kubelet.yaml", yaml.safe_dump(_kubelet_config(node)))
+    _write(d / "kube-proxy.yaml", yaml.safe_dump(_kube_proxy_config(node)))
     make_cgroups(node)
     processes.start(f"{node.name}-containerd", ["containerd", "--config", str(d / "containerd.toml")],
                     netns=node.netns)

@@ -35,7 +35,7 @@ def test_more_workers_and_replicas_roll_out_and_prometheus_follows(stack):
     settings = stack.settings
     stack.up({"webConcurrency": 4, "replicas": 2})
     found = wait_for_targets(settings, 8, timeout=300)
-    assert sorted(t["labels"]["endpoint"] for t in found) == sorted(f"metrics-{i}" for i in range(1, 5)) * 2
+    assert sorted(t["labels"]["endpoint"] for t in found) == sorted([f"metrics-{i}" for i in range(1, 5)] * 2)
     stack.up()
     wait_for_targets(settings, settings.replicas * settings.web_concurrency, timeout=300)
 

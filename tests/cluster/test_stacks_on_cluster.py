@@ -45,7 +45,7 @@ def test_one_up_target_per_worker_per_pod_with_the_stacks_labels(stack):
     expected = settings.replicas * settings.web_concurrency
     found = wait_for_targets(settings, expected)
     endpoints = sorted(t["labels"]["endpoint"] for t in found)
-    assert endpoints == sorted(f"metrics-{i}" for i in range(1, settings.web_concurrency + 1)) * settings.replicas
+    assert endpoints == sorted([f"metrics-{i}" for i in range(1, settings.web_concurrency + 1)] * settings.replicas)
     assert len({t["scrapeUrl"] for t in found}) == expected
     for target in found:
         assert target["labels"]["environment"] == stack.name
