@@ -5,8 +5,8 @@ import sys
 
 from bench import alerting, engine, monitoring, program
 from stacks.loader import ROOT
-from tests.e2e.alertmanager_cluster import PEER_TIMEOUT
-from tests.helpers import go_tool
+from localrun.alertmanager_cluster import PEER_TIMEOUT
+from localrun.tools import go_tool
 
 STACKS = ("dev", "acceptance", "prod")
 

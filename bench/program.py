@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from components.manifest import kubernetes_objects
+from builders.params import stack_params
+from builders.parts import stack_objects
 from stacks.loader import ROOT, load_offline
 
 REPEAT = 5
@@ -65,7 +66,7 @@ def scaling(stack: str) -> tuple[list[tuple[int, float]], list[tuple[int, float]
         for index in range(apps):
             # model_copy skips validation on purpose: 128 workers is past the documented maximum of 64.
             settings = loaded.settings.model_copy(update={"web_concurrency": workers, "app_name": f"app-{index}"})
-            kubernetes_objects(loaded.__class__(loaded.stack, settings, loaded.secrets))
+            stack_objects(stack_params(loaded.stack, settings, loaded.secrets))
 
     build(1, 1)  # warm up: lazy imports and caches would otherwise land on the first case
     workers_seconds = [(workers, _median_seconds(lambda: build(workers, 1), 20)) for workers in (1, 4, 16, 64, 128)]

@@ -68,6 +68,13 @@ class Model(BaseModel):
                               use_attribute_docstrings=True)
 
 
+class UpstreamModel(Model):
+    """A structure of Prometheus' or Alertmanager's own config (relabel_config, alertmanager.yml): their snake_case
+    keys, so that it can be copied from their documentation."""
+
+    model_config = ConfigDict(alias_generator=None)
+
+
 class ResourceQuantities(Model):
     cpu: Quantity
     """CPU as a Kubernetes quantity (250m, 1)."""

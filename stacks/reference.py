@@ -17,7 +17,7 @@ from decimal import Decimal
 import yaml
 
 from stacks.loader import ROOT, read_stack_file
-from stacks.model import Model
+from stacks.model import Model, UpstreamModel
 from stacks.settings import StackSettings
 
 STACKS = ("dev", "acceptance", "prod")
@@ -79,13 +79,14 @@ def project_file() -> str:
 
 
 def _rows(model: type[Model], defaults: dict, per_stack: list[dict], prefix: str = ""):
-    """One row per setting; nested settings models (resources, alertmanager, swarm) spelt out key by key."""
+    """One row per setting; nested settings models (resources, alertmanager, swarm) spelt out key by key, an
+    upstream structure (relabel configs, routing) as one object."""
     for name, field in model.model_fields.items():
         key = prefix + field.alias
         default = defaults.get(field.alias) if defaults else None
         values = [values.get(field.alias) if isinstance(values, dict) else None for values in per_stack]
         annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, Model):
+        if isinstance(annotation, type) and issubclass(annotation, Model) and not issubclass(annotation, UpstreamModel):
             yield from _rows(annotation, default or {}, values, key + ".")
             continue
         kind = _pulumi_type(annotation) or ("list" if typing.get_origin(annotation) is list else "object")

@@ -4,7 +4,8 @@ import sys
 
 import pytest
 
-from components.manifest import kubernetes_objects
+from builders.params import stack_params
+from builders.parts import stack_objects
 from stacks.loader import ROOT, load_offline
 from tests.helpers import STACKS, type_token
 
@@ -13,7 +14,8 @@ import rules  # noqa: E402  (the policy pack's own module, imported as the pack 
 
 
 def _resources(stack: str) -> list[tuple[str, dict]]:
-    return [(type_token(obj), copy.deepcopy(obj)) for obj in kubernetes_objects(load_offline(stack))]
+    loaded = load_offline(stack)
+    return [(type_token(obj), copy.deepcopy(obj)) for obj in stack_objects(stack_params(stack, loaded.settings))]
 
 
 def _one(resources, kind):
