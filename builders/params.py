@@ -53,8 +53,18 @@ class NamespaceParams:
 
 
 @dataclass(frozen=True)
-class AppParams:
+class _OfTheApp:
+    """A slice of the app's settings: what is built from it is named after the app."""
+
     identity: AppIdentity
+
+    @property
+    def name(self) -> str:
+        return self.identity.name
+
+
+@dataclass(frozen=True)
+class AppParams(_OfTheApp):
     image: str
     image_pull_policy: str
     replicas: int
@@ -64,14 +74,9 @@ class AppParams:
     http_allowed_namespaces: tuple[str, ...]
     prometheus: PrometheusPods
 
-    @property
-    def name(self) -> str:
-        return self.identity.name
-
 
 @dataclass(frozen=True)
-class MonitoringParams:
-    identity: AppIdentity
+class MonitoringParams(_OfTheApp):
     labels: dict[str, str]
     """Of the ServiceMonitor itself: the app's labels plus those a Prometheus' serviceMonitorSelector matches."""
     path: str
@@ -81,21 +86,12 @@ class MonitoringParams:
     """environment=<stack>, then each static label, then the stack's own relabel configs, in that order."""
     metric_relabelings: tuple[RelabelConfig, ...]
 
-    @property
-    def name(self) -> str:
-        return self.identity.name
-
 
 @dataclass(frozen=True)
-class SloParams:
-    identity: AppIdentity
+class SloParams(_OfTheApp):
     labels: dict[str, str]
     """Of the PrometheusRule: the app's labels plus the ServiceMonitor's, so the same Prometheus selects both."""
     slos: tuple[SloSpec, ...]
-
-    @property
-    def name(self) -> str:
-        return self.identity.name
 
 
 @dataclass(frozen=True)
