@@ -62,12 +62,6 @@ def run_program(stack: str, config: dict[str, str], secret_keys: list[str],
     return mocks
 
 
-def type_token(obj: dict) -> str:
-    """The Pulumi type of a plain Kubernetes object, e.g. kubernetes:apps/v1:Deployment, kubernetes:core/v1:Service."""
-    api = obj["apiVersion"] if "/" in obj["apiVersion"] else f"core/{obj['apiVersion']}"
-    return f"kubernetes:{api}:{obj['kind']}"
-
-
 def is_secret(value) -> bool:
     return isinstance(value, dict) and _SECRET_SENTINEL in value
 

@@ -6,8 +6,9 @@ import pytest
 
 from builders.params import stack_params
 from builders.parts import stack_objects
+from components.resources import type_token
 from stacks.loader import ROOT, load_offline
-from tests.helpers import STACKS, type_token
+from tests.helpers import STACKS
 
 sys.path.insert(0, str(ROOT / "policy"))
 import rules  # noqa: E402  (the policy pack's own module, imported as the pack imports it)

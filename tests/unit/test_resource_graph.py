@@ -5,9 +5,9 @@ import yaml
 
 from builders.params import stack_params
 from builders.parts import stack_objects
-from components.resources import resource_name
+from components.resources import resource_name, type_token
 from stacks.loader import load_offline, placeholder
-from tests.helpers import STACKS, TEST_SECRETS, engine_config, is_secret, reveal, run_program, type_token
+from tests.helpers import STACKS, TEST_SECRETS, engine_config, is_secret, reveal, run_program
 
 K8S_PREFIX = "kubernetes:"
 COMPONENT_TYPES = {
