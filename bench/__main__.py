@@ -22,8 +22,8 @@ TARGETS = {"render": 2.0, "helm": 6.0, "preview": 1.3}
 
 
 def program_section(helm: str, achieved: dict[str, float]) -> list[str]:
-    lines = ["### Program cost", "", "Whole processes, median of 10 run in turns, against starting Python and importing "
-             "what any pydantic program with YAML files imports:", ""]
+    lines = ["### Program cost", "", "Whole processes, median of 10 run in turns, against starting Python and "
+             "importing what any pydantic program with YAML files imports:", ""]
     rows = program.render_against_floor(STACKS)
     achieved["render"] = rows[-1][2]
     lines += _table(["what", "seconds", "× floor"],
@@ -46,7 +46,8 @@ def program_section(helm: str, achieved: dict[str, float]) -> list[str]:
 def engine_section(achieved: dict[str, float]) -> list[str]:
     rows = engine.preview_costs(STACKS)
     achieved["preview"] = rows[-1][2]
-    return ["### Engine cost", "", "`pulumi preview` in render mode, each stack created beforehand so that a timed run is one `pulumi preview`, median of 5 run in turns:", ""] + _table(
+    return ["### Engine cost", "", "`pulumi preview` in render mode, each stack created beforehand so that a timed run "
+            "is one `pulumi preview`, median of 5 run in turns:", ""] + _table(
         ["what", "seconds", "× floor"], [[what, f"{seconds:.2f}", f"{ratio:.2f}"] for what, seconds, ratio in rows])
 
 

@@ -11,10 +11,14 @@ WORKERS = (1, 2, 4, 8, 16)
 REQUESTS = 90
 
 
+def _aggregation(stack: str):
+    """The aggregation rules of the app, for the Prometheus the run starts."""
+    return lambda settings: [{"name": "aggregation",
+                              "rules": aggregation_rules(stack_params(stack, settings).app.identity)}]
+
+
 def measure(stack: str, mode: str, workers: int) -> dict:
-    with running(stack, mode, report=lambda line: None, workers=workers,
-                 rules=lambda settings: [{"name": "aggregation",
-                                          "rules": aggregation_rules(stack_params(stack, settings).app.identity)}]) as live:
+    with running(stack, mode, report=lambda line: None, workers=workers, rules=_aggregation(stack)) as live:
         prometheus, name = live.prometheus, live.name
         send_requests(live.settings.http_port, REQUESTS)
         wait_until(lambda: prometheus.scalar(f'sum({REQUEST_COUNTER}{{service="{name}"}})') == REQUESTS,
