@@ -7,7 +7,7 @@ export PYTHONPATH := $(CURDIR)
 
 NODES ?= 3
 
-.PHONY: setup tools images render test test-fast up preview destroy e2e bench clean cluster cluster-down
+.PHONY: setup tools images render golden test test-fast up preview destroy e2e bench clean cluster cluster-down
 
 $(VENV)/installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -37,6 +37,10 @@ images:
 ## Every object of a stack as YAML in rendered/$(STACK)/, offline (no Pulumi CLI, no cluster).
 render: $(VENV)/installed
 	$(PYTHON) render.py --stack $(STACK)
+
+## Refresh tests/golden/<stack>/, the committed offline render of every stack that tests/unit/test_golden.py checks.
+golden: $(VENV)/installed
+	for stack in dev acceptance prod; do $(PYTHON) render.py --stack $$stack --out tests/golden >/dev/null || exit 1; done
 
 ## All tests: unit (mocks), validators, end-to-end with real processes, and the real Pulumi engine.
 test: setup tools

@@ -1,18 +1,13 @@
-"""django-observability: what `pulumi up` runs. Thin wiring; every object comes from the builders in components/."""
+"""django-observability: what `pulumi up` runs. Thin wiring: every part of builders/parts.py that the stack has,
+registered by the Pulumi layer in components/."""
 import pulumi
-import pulumi_docker as docker
 import pulumi_kubernetes as k8s
 
-from components.alertmanager.kubernetes import KubernetesAlertmanager
-from components.alertmanager.routing import placeholder
-from components.alertmanager.swarm import SwarmAlertmanager
-from components.dashboard import Dashboard
-from components.django_app import DjangoApp
-from components.manifest import namespace_object
-from components.resources import register
-from components.service_monitor import ServiceMonitor
-from components.slo import SloRules
-from stacks.loader import SettingsError, load_from_engine
+from builders.params import stack_params
+from builders.parts import stack_parts
+from components.engine_settings import load_from_engine
+from components.part import register_part
+from stacks.loader import SettingsError, placeholder
 
 try:
     loaded = load_from_engine()
@@ -20,7 +15,7 @@ except SettingsError as error:
     # Raised before any resource exists; the engine prints the message without a traceback.
     raise pulumi.RunError(str(error)) from None
 
-settings, stack = loaded.settings, loaded.stack
+settings = loaded.settings
 if settings.render_yaml_to_directory:
     # Render mode writes files for review, so credentials stay placeholders there, as in the offline render.
     provider = k8s.Provider("kubernetes", render_yaml_to_directory=settings.render_yaml_to_directory)
@@ -29,27 +24,11 @@ else:
     provider = k8s.Provider("kubernetes", context=settings.kube_context)
     secrets = loaded.secrets
 
-namespace_spec = namespace_object(loaded)
-namespace = register(namespace_spec, pulumi.ResourceOptions(provider=provider)) if namespace_spec else None
-in_namespace = pulumi.ResourceOptions(provider=provider, depends_on=[namespace] if namespace else [])
-
-app = DjangoApp(settings.app_name, settings, stack, opts=in_namespace)
-monitor = ServiceMonitor(settings.app_name, settings, stack, opts=in_namespace)
-SloRules(settings.app_name, settings, stack, opts=in_namespace)
-Dashboard(settings.app_name, settings, stack, opts=in_namespace)
-
-alertmanager = settings.alertmanager
-if alertmanager.backend == "kubernetes":
-    cluster = KubernetesAlertmanager(alertmanager.name, alertmanager, settings.part_of, settings.prometheus_namespace,
-                                     dict(settings.prometheus_pod_labels), secrets,
-                                     opts=pulumi.ResourceOptions(provider=provider))
-    pulumi.export("alertmanagerPrometheusAlerting", cluster.prometheus_alerting)
-else:
-    swarm = docker.Provider("swarm", host=alertmanager.swarm.docker_host)
-    cluster = SwarmAlertmanager(alertmanager.name, alertmanager, secrets, opts=pulumi.ResourceOptions(provider=swarm))
-    pulumi.export("alertmanagerServices", [service.name for service in cluster.services])
-
-pulumi.export("namespace", settings.namespace)
-pulumi.export("serviceName", app.service_name)
-pulumi.export("metricsPorts", app.metrics_ports)
-pulumi.export("serviceMonitorName", monitor.name)
+namespace = None
+for part, params in stack_parts(stack_params(loaded.stack, settings)):
+    after = [namespace] if part.in_app_namespace and namespace else []
+    resource = register_part(part, params, secrets, pulumi.ResourceOptions(provider=provider, depends_on=after))
+    if part.component is None:
+        namespace = resource
+    for key, value in part.exports(params).items():
+        pulumi.export(key, value)

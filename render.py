@@ -2,8 +2,9 @@
 
     python render.py --stack dev [--out rendered]
 
-Writes rendered/<stack>/<kind>-<namespace>-<name>.yaml from the same builders the program registers, plus the
-Alertmanager config (credentials as placeholders) and, for a Swarm stack, the Swarm plan. Output is deterministic.
+Writes rendered/<stack>/<kind>-<namespace>-<name>.yaml from the parts the program registers (builders/parts.py),
+plus the Alertmanager config (credentials as placeholders) and, for a Swarm stack, the Swarm plan. Output is
+deterministic. Imports no Pulumi SDK.
 """
 import argparse
 import shutil
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from components.alertmanager.kubernetes import config_text
-from components.manifest import kubernetes_objects, swarm_files
+from builders.params import stack_params
+from builders.parts import stack_files, stack_objects
 from stacks.loader import ROOT, SettingsError, load_offline
 
 
@@ -35,12 +36,13 @@ def dump(document) -> str:
 
 def render(stack: str, out: Path, root: Path = ROOT) -> list[Path]:
     loaded = load_offline(stack, root)
+    params = stack_params(loaded.stack, loaded.settings, loaded.secrets)
     target = out / stack
     if target.exists():
         shutil.rmtree(target)
-    files = {object_filename(obj): dump(obj) for obj in kubernetes_objects(loaded)}
-    files["alertmanager/alertmanager.yml"] = config_text(loaded.settings.alertmanager, loaded.secrets)
-    files |= {name: dump(document) for name, document in swarm_files(loaded).items()}
+    files = {object_filename(obj): dump(obj) for obj in stack_objects(params)}
+    files |= {name: document if isinstance(document, str) else dump(document)
+              for name, document in stack_files(params).items()}
     written = []
     for name, text in sorted(files.items()):
         path = target / name

@@ -4,8 +4,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.e2e.alertmanager_cluster import QUIET, Webhook, cluster, post_alert
-from tests.e2e.harness import wait_until
+from localrun.alertmanager_cluster import QUIET, Webhook, cluster, post_alert
+from localrun.processes import wait_until
 
 PEERS = (1, 2, 3)
 

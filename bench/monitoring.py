@@ -2,19 +2,25 @@
 one port per worker against multiprocess, and the series left after the aggregation rules."""
 import time
 
-from components.slo import aggregation_rules
-from tests.e2e.harness import wait_until
-from tests.e2e.scrape import REQUEST_COUNTER, _send, running
+from builders.params import stack_params
+from builders.slo import aggregation_rules
+from localrun.processes import wait_until
+from localrun.reference_app import REQUEST_COUNTER, running, send_requests
 
 WORKERS = (1, 2, 4, 8, 16)
 REQUESTS = 90
 
 
+def _aggregation(stack: str):
+    """The aggregation rules of the app, for the Prometheus the run starts."""
+    return lambda settings: [{"name": "aggregation",
+                              "rules": aggregation_rules(stack_params(stack, settings).app.identity)}]
+
+
 def measure(stack: str, mode: str, workers: int) -> dict:
-    with running(stack, mode, report=lambda line: None, workers=workers,
-                 rules=lambda settings: [{"name": "aggregation", "rules": aggregation_rules(settings)}]) as live:
+    with running(stack, mode, report=lambda line: None, workers=workers, rules=_aggregation(stack)) as live:
         prometheus, name = live.prometheus, live.name
-        _send(live.settings.http_port, REQUESTS)
+        send_requests(live.settings.http_port, REQUESTS)
         wait_until(lambda: prometheus.scalar(f'sum({REQUEST_COUNTER}{{service="{name}"}})') == REQUESTS,
                    "every request scraped", 60)
         time.sleep(3)  # a few scrapes and rule evaluations with every series present

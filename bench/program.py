@@ -1,7 +1,6 @@
-"""Program cost: rendering a stack against the floor of importing the Pulumi SDKs, against `helm template` of the
-source article's chart, and as workers (1-128) and apps (1-50) grow."""
+"""Program cost: rendering a stack against the floor of starting Python with pydantic and PyYAML, against
+`helm template` of the source article's chart, and as workers (1-128) and apps (1-50) grow."""
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -9,7 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from components.manifest import kubernetes_objects
+from bench.timing import interleaved
+from builders.params import stack_params
+from builders.parts import stack_objects
 from stacks.loader import ROOT, load_offline
 
 REPEAT = 5
@@ -24,25 +25,19 @@ def _median_seconds(run, repeat: int = REPEAT) -> float:
     return statistics.median(samples)
 
 
-def _command(argv: list[str]) -> float:
-    return _median_seconds(lambda: subprocess.run(argv, check=True, capture_output=True, cwd=ROOT, timeout=300))
+FLOOR = "from pydantic import BaseModel; import yaml"
 
 
-def render_against_floor(stack: str) -> list[tuple[str, float, float]]:
+def render_against_floor(stacks) -> list[tuple[str, float, float]]:
     """(what, seconds, ratio to the floor) for whole processes, as a user runs them."""
     python = sys.executable
-    floor = _command([python, "-c", "import pulumi, pulumi_kubernetes"])
-    rows = [("import pulumi + pulumi_kubernetes (floor)", floor, 1.0)]
     with tempfile.TemporaryDirectory() as out:
-        for each in ("dev", "acceptance", "prod") if stack == "all" else (stack,):
-            seconds = _command([python, "render.py", "--stack", each, "--out", out])
-            rows.append((f"render {each} (`make render`)", seconds, seconds / floor))
-    return rows
-
-
-def _helm_chart_seconds(helm: str, workers: int) -> float:
-    return _command([helm, "template", "app-django", str(ROOT / "bench/chart"),
-                     "--set", f"env.config.WEB_CONCURRENCY={workers}"])
+        commands = {"floor": [python, "-c", FLOOR]} | {
+            stack: [python, "render.py", "--stack", stack, "--out", out] for stack in stacks}
+        seconds = interleaved(commands, 2 * REPEAT)
+    floor = seconds.pop("floor")
+    return [(f"python -c '{FLOOR}' (floor)", floor, 1.0)] + [
+        (f"render {stack} (`make render`)", value, value / floor) for stack, value in seconds.items()]
 
 
 def helm_against_render(helm: str, workers: int) -> tuple[float, float]:
@@ -53,8 +48,11 @@ def helm_against_render(helm: str, workers: int) -> tuple[float, float]:
         Path(project, "Pulumi.bench.yaml").write_text(yaml.safe_dump(document))
         script = ("import sys, render, pathlib; "
                   f"render.render('bench', pathlib.Path(sys.argv[1]), root=pathlib.Path({project!r}))")
-        ours = _command([sys.executable, "-c", script, str(Path(project, "out"))])
-    return _helm_chart_seconds(helm, workers), ours
+        seconds = interleaved({
+            "helm": [helm, "template", "app-django", str(ROOT / "bench/chart"),
+                     "--set", f"env.config.WEB_CONCURRENCY={workers}"],
+            "ours": [sys.executable, "-c", script, str(Path(project, "out"))]}, REPEAT)
+    return seconds["helm"], seconds["ours"]
 
 
 def scaling(stack: str) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
@@ -65,7 +63,7 @@ def scaling(stack: str) -> tuple[list[tuple[int, float]], list[tuple[int, float]
         for index in range(apps):
             # model_copy skips validation on purpose: 128 workers is past the documented maximum of 64.
             settings = loaded.settings.model_copy(update={"web_concurrency": workers, "app_name": f"app-{index}"})
-            kubernetes_objects(loaded.__class__(loaded.stack, settings, loaded.secrets))
+            stack_objects(stack_params(loaded.stack, settings, loaded.secrets))
 
     build(1, 1)  # warm up: lazy imports and caches would otherwise land on the first case
     workers_seconds = [(workers, _median_seconds(lambda: build(workers, 1), 20)) for workers in (1, 4, 16, 64, 128)]

@@ -1,22 +1,27 @@
-"""Turns a plain Kubernetes object from a builder into the matching pulumi-kubernetes resource, unchanged."""
-import re
+"""Turns a plain Kubernetes object from a builder into the pulumi-kubernetes resource of its kind, unchanged.
 
+Every kind is registered the way pulumi-kubernetes' own class for it registers (type token, the SDK's version
+options, former API versions as aliases, a Secret's data as secret outputs), but without importing those classes:
+their modules (`pulumi_kubernetes.core.v1` and the like) take longer to import than the rest of the program takes
+to run. tests/unit/test_resources.py holds each kind to what its class registers.
+"""
 import pulumi
-import pulumi_kubernetes as k8s
+from pulumi_kubernetes import _utilities
 
-_TYPED = {
-    ("v1", "Namespace"): k8s.core.v1.Namespace,
-    ("v1", "Service"): k8s.core.v1.Service,
-    ("v1", "Secret"): k8s.core.v1.Secret,
-    ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
-    ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
-    ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
-    ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
+_ALIASES = {
+    "kubernetes:apps/v1:Deployment": ("kubernetes:apps/v1beta1:Deployment", "kubernetes:apps/v1beta2:Deployment",
+                                      "kubernetes:extensions/v1beta1:Deployment"),
+    "kubernetes:policy/v1:PodDisruptionBudget": ("kubernetes:policy/v1beta1:PodDisruptionBudget",),
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": ("kubernetes:extensions/v1beta1:NetworkPolicy",),
 }
+_SECRET_FIELDS = {"kubernetes:core/v1:Secret": ("data", "stringData")}
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+def type_token(obj: dict) -> str:
+    """The Pulumi type of a plain Kubernetes object, e.g. kubernetes:apps/v1:Deployment, kubernetes:core/v1:Service;
+    for a custom resource kubernetes:<apiVersion>:<kind>, as pulumi-kubernetes' CustomResource names it."""
+    api = obj["apiVersion"] if "/" in obj["apiVersion"] else f"core/{obj['apiVersion']}"
+    return f"kubernetes:{api}:{obj['kind']}"
 
 
 def resource_name(obj: dict) -> str:
@@ -28,10 +33,14 @@ def resource_name(obj: dict) -> str:
 def register(obj: dict, opts: pulumi.ResourceOptions, **overrides) -> pulumi.CustomResource:
     """Register `obj` with `opts` (a component passes `ResourceOptions(parent=self)`).
     `overrides` replace top-level fields with Outputs, e.g. secret data."""
-    api_version, kind = obj["apiVersion"], obj["kind"]
-    fields = {key: value for key, value in obj.items() if key not in ("apiVersion", "kind")} | overrides
-    cls = _TYPED.get((api_version, kind))
-    if cls is None:
-        return k8s.apiextensions.CustomResource(resource_name(obj), api_version=api_version, kind=kind, opts=opts,
-                                                **fields)
-    return cls(resource_name(obj), opts=opts, **{_snake(key): value for key, value in fields.items()})
+    token = type_token(obj)
+    props = dict(obj) | overrides
+    secret_fields = _SECRET_FIELDS.get(token, ())
+    for field in secret_fields:
+        if props.get(field) is not None:
+            props[field] = pulumi.Output.secret(props[field])
+    own = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=alias) for alias in _ALIASES.get(token, ())] or None,
+                                 additional_secret_outputs=list(secret_fields) or None)
+    opts = pulumi.ResourceOptions.merge(pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts),
+                                        own)
+    return pulumi.CustomResource(token, resource_name(obj), props, opts)

@@ -4,8 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
-from components.alertmanager.routing import RoutingConfig
 from stacks.model import Image, Model, Name, Port, ResourceQuantities, Resources, stack_name
+from stacks.routing import RoutingConfig
 
 _GO_DURATION = re.compile(r"^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$")
 

@@ -1,25 +1,21 @@
-"""Reads a stack's settings, under the engine from `pulumi.Config` or offline from `Pulumi.<stack>.yaml`, into one
-validated `StackSettings`. Every problem is reported at once as `<stack key>: <value> — <rule>`.
+"""Reads a stack's settings into one validated `StackSettings`, offline from `Pulumi.<stack>.yaml` (here) or under
+the engine from `pulumi.Config` (components/engine_settings.py, through `split_config` and `validate`). Every
+problem is reported at once as `<stack key>: <value> — <rule>`.
 
 Credentials are not settings: they are secret config keys that the Alertmanager routing names. Under the engine
 they arrive as secret Outputs; offline, they cannot be decrypted and are replaced by clearly marked placeholders.
 """
 import json
-import os
-import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from components.alertmanager.routing import placeholder
 from stacks.settings import StackSettings
 
 PROJECT = "django-observability"
-RENDER_DIR_ENV = "DJANGO_OBSERVABILITY_RENDER_DIR"
-"""Set by `make up` / `make preview`: render the stack into this directory instead of deploying it."""
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -77,18 +73,6 @@ def _problems(error: ValidationError) -> list[Problem]:
     return problems
 
 
-def _structured(annotation) -> bool:
-    origin = typing.get_origin(annotation) or annotation
-    return origin in (dict, list) or (isinstance(origin, type) and issubclass(origin, BaseModel))
-
-
-def _json_or_text(value: str):
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError:
-        return value
-
-
 def validate(stack: str, plain: dict[str, Any], secret_keys: set[str]) -> StackSettings:
     """Validate plain settings (camelCase keys) and check that every credential the routing names is a secret."""
     try:
@@ -103,7 +87,13 @@ def validate(stack: str, plain: dict[str, Any], secret_keys: set[str]) -> StackS
     return settings
 
 
-def _split(stack: str, config: dict[str, Any], is_secret) -> tuple[dict[str, Any], set[str]]:
+def placeholder(key: str) -> str:
+    """What stands for a secret in every offline or rendered output: valid where a URL or a string goes,
+    and unmistakably not a real credential."""
+    return f"https://secret.invalid/{key}"
+
+
+def split_config(stack: str, config: dict[str, Any], is_secret) -> tuple[dict[str, Any], set[str]]:
     """Project-namespace keys → (plain settings, secret keys). A secret that names a setting is refused."""
     fields = {field.alias or name for name, field in StackSettings.model_fields.items()}
     plain, secret, problems = {}, set(), []
@@ -135,37 +125,7 @@ def read_stack_file(stack: str, root: Path = ROOT) -> dict[str, Any]:
 
 def load_offline(stack: str, root: Path = ROOT) -> LoadedStack:
     """Settings from `Pulumi.<stack>.yaml` over the defaults, with placeholders for every credential."""
-    plain, secret_keys = _split(stack, read_stack_file(stack, root),
-                                lambda key, value: isinstance(value, dict) and set(value) == {"secure"})
+    plain, secret_keys = split_config(stack, read_stack_file(stack, root),
+                                      lambda key, value: isinstance(value, dict) and set(value) == {"secure"})
     settings = validate(stack, plain, secret_keys)
     return LoadedStack(stack, settings, {key: placeholder(key) for key in settings.alertmanager.routing.secret_keys()})
-
-
-def load_from_engine() -> LoadedStack:
-    """Settings from the engine's config. Structured settings arrive as JSON text and are decoded here."""
-    import pulumi
-    from pulumi.runtime import config as runtime_config
-
-    stack = pulumi.get_stack()
-    everything = runtime_config.get_config_env() | runtime_config.CONFIG.get()
-    plain, secret_keys = _split(stack, everything, lambda key, value: runtime_config.is_config_secret(key))
-    problems, decoded = [], {}
-    by_alias = {field.alias or name: field for name, field in StackSettings.model_fields.items()}
-    for key, value in plain.items():
-        field = by_alias.get(key)
-        if field is not None and isinstance(value, str) and field.annotation in (int, bool):
-            value = _json_or_text(value)  # "3" → 3, so messages show the value as the stack file spells it
-        elif field is not None and _structured(field.annotation) and isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except json.JSONDecodeError:
-                problems.append(Problem(key, value, "must be a YAML mapping or list in the stack file"))
-        decoded[key] = value
-    if problems:
-        raise SettingsError(stack, problems)
-    if os.environ.get(RENDER_DIR_ENV):
-        decoded["renderYamlToDirectory"] = os.environ[RENDER_DIR_ENV]
-    settings = validate(stack, decoded, secret_keys)
-    config = pulumi.Config(PROJECT)
-    return LoadedStack(stack, settings,
-                       {key: config.require_secret(key) for key in settings.alertmanager.routing.secret_keys()})

@@ -62,10 +62,17 @@ LabelValue = Annotated[str, AfterValidator(kubernetes_label_value)]
 
 
 class Model(BaseModel):
-    """Frozen, unknown keys rejected, camelCase in the stack files."""
+    """Frozen, unknown keys rejected, camelCase in the stack files. The docstring under a field documents it; only
+    the reference generator reads it (stacks/reference.py), so that loading settings does not parse source."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True,
-                              use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+
+class UpstreamModel(Model):
+    """A structure of Prometheus' or Alertmanager's own config (relabel_config, alertmanager.yml): their snake_case
+    keys, so that it can be copied from their documentation."""
+
+    model_config = ConfigDict(alias_generator=None)
 
 
 class ResourceQuantities(Model):

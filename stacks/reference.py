@@ -9,15 +9,19 @@ default; the model stays the one place the defaults are written. Credentials are
 without a value would be required in every stack, and a secret cannot have a default.
 """
 import argparse
+import ast
+import functools
+import inspect
 import json
 import sys
+import textwrap
 import typing
 from decimal import Decimal
 
 import yaml
 
 from stacks.loader import ROOT, read_stack_file
-from stacks.model import Model
+from stacks.model import Model, UpstreamModel
 from stacks.settings import StackSettings
 
 STACKS = ("dev", "acceptance", "prod")
@@ -42,6 +46,30 @@ def _pulumi_type(annotation) -> str | None:
     return None
 
 
+@functools.cache
+def _attribute_docstrings(model: type[Model]) -> dict[str, str]:
+    """Field name → the docstring written under it in the class body (of the model or a base it inherits from)."""
+    docs = {}
+    for cls in reversed(model.__mro__):
+        if not issubclass(cls, Model):
+            continue
+        try:
+            body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body
+        except (OSError, TypeError):  # a class built by create_model has no source; its fields carry descriptions
+            continue
+        for node, following in zip(body, body[1:]):
+            if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                    and isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)
+                    and isinstance(following.value.value, str)):
+                docs[node.target.id] = inspect.cleandoc(following.value.value)
+    return docs
+
+
+def description(model: type[Model], name: str) -> str:
+    """What a setting sets: its Field description, or else the docstring under it."""
+    return model.model_fields[name].description or _attribute_docstrings(model)[name]
+
+
 def _plain(value):
     """JSON-mode dump, but with decimals as YAML numbers (objective: 99, not '99')."""
     if isinstance(value, dict):
@@ -64,7 +92,7 @@ def config_block() -> dict:
         kind = _pulumi_type(field.annotation)
         if kind:
             entry["type"] = kind
-        entry["description"] = " ".join(field.description.split())
+        entry["description"] = " ".join(description(StackSettings, name).split())
         if not field.is_required():
             default = defaults[field.alias]
             entry["default"] = "" if default is None else default
@@ -79,18 +107,19 @@ def project_file() -> str:
 
 
 def _rows(model: type[Model], defaults: dict, per_stack: list[dict], prefix: str = ""):
-    """One row per setting; nested settings models (resources, alertmanager, swarm) spelt out key by key."""
+    """One row per setting; nested settings models (resources, alertmanager, swarm) spelt out key by key, an
+    upstream structure (relabel configs, routing) as one object."""
     for name, field in model.model_fields.items():
         key = prefix + field.alias
         default = defaults.get(field.alias) if defaults else None
         values = [values.get(field.alias) if isinstance(values, dict) else None for values in per_stack]
         annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, Model):
+        if isinstance(annotation, type) and issubclass(annotation, Model) and not issubclass(annotation, UpstreamModel):
             yield from _rows(annotation, default or {}, values, key + ".")
             continue
         kind = _pulumi_type(annotation) or ("list" if typing.get_origin(annotation) is list else "object")
         shown = _show(default) if default is not None or not field.is_required() else "required"
-        yield key, kind, shown, [_show(value) if value is not None else "" for value in values], field.description
+        yield key, kind, shown, [_show(value) if value is not None else "" for value in values], description(model, name)
 
 
 def _show(value) -> str:

@@ -10,13 +10,14 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
-from components.relabel import LABEL_NAME, RelabelConfig
 from stacks.alertmanager import AlertmanagerSettings
 from stacks.durations import parse_duration
-from stacks.slo import SloSpec
 from stacks.model import (IMAGE, Duration, stack_name, Image, KubernetesLabels, LabelValue, Model, Name, Port,
                           ResourceQuantities, Resources)
-from stacks.rules import dns1123_label
+from stacks.ports import PortPlan, plan_ports
+from stacks.relabel import RelabelConfig
+from stacks.rules import LABEL_NAME, dns1123_label
+from stacks.slo import SloSpec
 
 SecurityControl = Literal["readOnlyRootFilesystem", "networkPolicy"]
 Reason = Annotated[str, Field(min_length=10, description="why, in a sentence a reviewer can check")]
@@ -111,7 +112,8 @@ class StackSettings(Model):
     def _cross_field_rules(self, info: ValidationInfo):
         """Rules between settings, all reported together (each under the key a user would change)."""
         problems: list[tuple[str, object, str]] = []
-        first, last = self.metrics_start_port, self.metrics_start_port + self.metrics_port_count - 1
+        metrics = self.port_plan().metrics
+        first, last = metrics[0].port, metrics[-1].port
         if last > 65535:
             problems.append(("metricsStartPort", first, f"the metrics ports {first}-{last} must end at or below 65535"))
         if first <= self.http_port <= last:
@@ -137,6 +139,7 @@ class StackSettings(Model):
             )
         return self
 
-    @property
-    def metrics_port_count(self) -> int:
-        return self.web_concurrency if self.metrics_mode == "per-worker-ports" else 1
+    def port_plan(self) -> PortPlan:
+        """Every named port of the app; the builders take it once from builders/params.py."""
+        return plan_ports(self.web_concurrency, self.metrics_start_port, self.http_port, self.service_port,
+                          self.metrics_mode)

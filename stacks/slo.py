@@ -1,9 +1,11 @@
 """SLO specs: what each app promises, over which period, measured by which SLI, and which burn-rate alerts."""
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, create_model, field_validator, model_validator
 
+from stacks.durations import parse_duration
 from stacks.model import Model
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 25.0, 50.0, 75.0)
@@ -12,17 +14,41 @@ one of them, so its threshold must be one."""
 PERIODS = {"30d": 30, "28d": 28}
 
 
-class BurnRateTiers(Model):
-    """The multiwindow, multi-burn-rate alerts of the Google SRE workbook; each can be switched off on its own."""
+@dataclass(frozen=True)
+class Tier:
+    """A multiwindow burn-rate alert: it fires when `budget_percent` of the period's error budget burns within the
+    long window, and the short window still burns at that rate."""
 
-    page_fast: bool = True
-    """Page when 2% of the budget burns within 1h (1h and 5m windows; factor 14.4 for 30d)."""
-    page_slow: bool = True
-    """Page when 5% of the budget burns within 6h (6h and 30m windows; factor 6 for 30d)."""
-    ticket_fast: bool = True
-    """Ticket when 10% of the budget burns within 1d (1d and 2h windows; factor 3 for 30d)."""
-    ticket_slow: bool = True
-    """Ticket when 10% of the budget burns within 3d (3d and 6h windows; factor 1 for 30d)."""
+    name: str
+    kind: Literal["page", "ticket"]
+    long: str
+    short: str
+    budget_percent: Decimal
+
+    def factor(self, period: str) -> Decimal:
+        """The Google SRE workbook's burn-rate factor, budget consumed × period / long window, in exact decimals:
+        14.4, 6, 3 and 1 for 30d; 13.44, 5.6, 2.8 and 0.9333 for 28d."""
+        hours = Decimal(PERIODS[period] * 24)
+        long_hours = Decimal(int(parse_duration(self.long))) / Decimal(3600)
+        return (self.budget_percent * hours / Decimal(100) / long_hours).quantize(Decimal("0.0001"), ROUND_HALF_EVEN).normalize()
+
+    def describe(self) -> str:
+        return (f"{self.kind.capitalize()} when {self.budget_percent}% of the budget burns within {self.long} "
+                f"({self.long} and {self.short} windows; factor {self.factor('30d')} for 30d).")
+
+
+TIERS = (
+    Tier("page_fast", "page", "1h", "5m", Decimal(2)),
+    Tier("page_slow", "page", "6h", "30m", Decimal(5)),
+    Tier("ticket_fast", "ticket", "1d", "2h", Decimal(10)),
+    Tier("ticket_slow", "ticket", "3d", "6h", Decimal(10)),
+)
+"""The burn-rate tiers, the one table the settings (`alerts.pageFast` …), the rules and the tests read."""
+
+BurnRateTiers = create_model(
+    "BurnRateTiers", __base__=Model,
+    __doc__="The multiwindow, multi-burn-rate alerts of the Google SRE workbook; each can be switched off on its own.",
+    **{tier.name: (bool, Field(True, description=tier.describe())) for tier in TIERS})
 
 
 class SloSpec(Model):

@@ -1,8 +1,6 @@
 """Shared test helpers: stack config as the engine passes it, and a Pulumi mock that records every resource."""
 import json
 import runpy
-import shutil
-import subprocess
 from pathlib import Path
 
 import pulumi
@@ -62,28 +60,6 @@ def run_program(stack: str, config: dict[str, str], secret_keys: list[str],
 
     program()
     return mocks
-
-
-def require_binary(*names: str) -> str:
-    """The first of `names` on PATH: the Debian tools make test installs (promtool, amtool, prometheus, ...)."""
-    for name in names:
-        path = shutil.which(name)
-        if path:
-            return path
-    raise RuntimeError(f"{' or '.join(names)} is not installed: run tools/install-system-packages.sh (make test does)")
-
-
-def go_tool(name: str) -> str:
-    """A tool built from its Go module by tools/go-tool.sh (cached; `make tools` builds them before the tests)."""
-    built = subprocess.run([str(ROOT / "tools/go-tool.sh"), name], capture_output=True, text=True, timeout=1800)
-    assert built.returncode == 0, built.stderr[-3000:]
-    return built.stdout.strip()
-
-
-def type_token(obj: dict) -> str:
-    """The Pulumi type of a plain Kubernetes object, e.g. kubernetes:apps/v1:Deployment, kubernetes:core/v1:Service."""
-    api = obj["apiVersion"] if "/" in obj["apiVersion"] else f"core/{obj['apiVersion']}"
-    return f"kubernetes:{api}:{obj['kind']}"
 
 
 def is_secret(value) -> bool:

@@ -1,142 +1,21 @@
 """End to end: the reference app under gunicorn, scraped by a real Prometheus, both configured from a stack's
-rendered Deployment, Service and ServiceMonitor.
-
-Only two things differ from the cluster: the ports are moved to a free block on 127.0.0.1 (through the stack
-settings, so the builders still derive every port), and the scrape interval is 1s so the run takes seconds.
+rendered Deployment, Service and ServiceMonitor (localrun/reference_app.py starts them); these are the checks.
 """
 import json
 import os
 import signal
-import subprocess
-import sys
-import tempfile
 import time
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from localrun.processes import HOST, Process, wait_until
+from localrun.prometheus import Prometheus
+from localrun.reference_app import REQUEST_COUNTER, running, send_requests
 
-from components.django_app import build_deployment, build_service, port_plan
-from components.scrape_config import local_discovery, prometheus_config, scrape_configs
-from components.service_monitor import build_service_monitor
-from stacks.loader import ROOT, load_offline, validate
-from tests.e2e.harness import HOST, Process, Prometheus, children, free_port_block, http, listening_pid, wait_until
-from tests.helpers import require_binary
-
-APP_DIR = ROOT / "app"
-REQUEST_COUNTER = "django_http_requests_before_middlewares_total"
-SCRAPE = "1s"
 ACCESS_LOG_FIELDS = {"host", "user", "time", "request", "status", "size", "referer", "agent"}
-
-
-def stack_objects(stack: str, mode: str, workers: int | None = None) -> tuple:
-    """The stack's Deployment, Service and ServiceMonitor, with its ports moved to a free block on 127.0.0.1
-    (and, for the benchmarks, another worker count)."""
-    loaded = load_offline(stack)
-    workers = workers or loaded.settings.web_concurrency
-    first = free_port_block(workers + 1)
-    plain = loaded.settings.model_dump(by_alias=True, exclude_defaults=True) | {
-        "httpPort": first, "metricsStartPort": first + 1, "metricsMode": mode, "webConcurrency": workers}
-    settings = validate(stack, plain, set(loaded.secrets))
-    plan = port_plan(settings)
-    monitor = build_service_monitor(settings, stack)
-    for endpoint in monitor["spec"]["endpoints"]:
-        endpoint["interval"] = endpoint["scrapeTimeout"] = SCRAPE
-    return settings, build_deployment(settings, stack, plan), build_service(settings, stack, plan), monitor
-
-
-def _container_env(deployment: dict) -> dict[str, str]:
-    [container] = deployment["spec"]["template"]["spec"]["containers"]
-    return {item["name"]: item["value"] for item in container["env"]}
-
-
-def _metrics_ports(deployment: dict) -> dict[str, int]:
-    [container] = deployment["spec"]["template"]["spec"]["containers"]
-    return {port["name"]: port["containerPort"] for port in container["ports"] if port["name"].startswith("metrics")}
-
-
-def _check_promtool(config_path: Path, report) -> None:
-    promtool = require_binary("promtool")
-    result = subprocess.run([promtool, "check", "config", str(config_path)], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stdout + result.stderr
-    report("promtool check config accepts the scrape config derived from the ServiceMonitor")
 
 
 def _sum(prometheus: Prometheus, service: str) -> float | None:
     return prometheus.scalar(f'sum({REQUEST_COUNTER}{{service="{service}"}})')
-
-
-def _send(http_port: int, count: int) -> None:
-    paths = ["/", "/health/", "/fail/?status=500"]
-    for index in range(count):
-        http(f"http://{HOST}:{http_port}{paths[index % len(paths)]}")
-
-
-@dataclass
-class Running:
-    settings: object
-    deployment: dict
-    service: dict
-    monitor: dict
-    ports: dict[str, int]
-    workers: int
-    app: Process
-    prometheus: Prometheus
-
-    @property
-    def name(self) -> str:
-        return self.service["metadata"]["name"]
-
-
-@contextmanager
-def running(stack: str, mode: str, report=print, workers: int | None = None, rules=None):
-    """The reference app under gunicorn and a Prometheus scraping it, from the stack's objects; all targets up.
-    `rules(settings)`, when given, returns rule groups for Prometheus to evaluate."""
-    settings, deployment, service, monitor = stack_objects(stack, mode, workers)
-    env = _container_env(deployment)
-    ports = _metrics_ports(deployment)
-    workers = int(env["WEB_CONCURRENCY"])
-    assert len(ports) == (workers if mode == "per-worker-ports" else 1)
-    name = service["metadata"]["name"]
-    with tempfile.TemporaryDirectory(prefix="e2e-") as tmp, ExitStack() as stack_:
-        workdir = Path(tmp)
-        app_env = env | {"BIND_HOST": HOST, "DJANGO_DB_PATH": str(workdir / "db.sqlite3"),
-                         "GUNICORN_WORKER_TMP_DIR": str(workdir)}
-        if "PROMETHEUS_MULTIPROC_DIR" in env:
-            app_env["PROMETHEUS_MULTIPROC_DIR"] = str(workdir / "multiproc")  # the pod's emptyDir
-            (workdir / "multiproc").mkdir()
-        python = sys.executable
-        migrate = subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=APP_DIR,
-                                 env={**os.environ, **app_env}, capture_output=True, text=True, timeout=120)
-        assert migrate.returncode == 0, migrate.stdout + migrate.stderr
-        app = stack_.enter_context(Process("gunicorn", [python, "-m", "gunicorn", "djangoapp.wsgi:application"],
-                                           workdir, app_env, cwd=APP_DIR))
-        for port in ports.values():
-            wait_until(lambda port=port: http(f"http://{HOST}:{port}/metrics")[0] == 200, f"metrics port {port}", 60)
-        report(f"gunicorn runs {workers} workers with the Deployment's env; metrics answer on {sorted(ports.values())}")
-
-        config_path = workdir / "prometheus.yml"
-        jobs = scrape_configs(monitor, local_discovery(service, deployment, pod_name=f"{name}-local"))
-        rule_files = []
-        if rules:
-            (workdir / "rules.yml").write_text(yaml.safe_dump({"groups": rules(settings)}))
-            rule_files = [str(workdir / "rules.yml")]
-        config = prometheus_config(jobs, rule_files=rule_files)
-        config["global"]["evaluation_interval"] = SCRAPE
-        config_path.write_text(yaml.safe_dump(config))
-        _check_promtool(config_path, report)
-        prometheus = Prometheus(config_path, workdir, stack_)
-
-        def all_up():
-            targets = prometheus.active_targets()
-            return len(targets) == len(ports) and all(target["health"] == "up" for target in targets) and targets
-
-        targets = wait_until(all_up, f"{len(ports)} targets up", 60)
-        assert sorted(t["labels"]["endpoint"] for t in targets) == sorted(ports), targets
-        report(f"Prometheus keeps exactly one target per endpoint ({len(targets)}, every other Service port dropped "
-               f"by the port-name filter), all up")
-        yield Running(settings, deployment, service, monitor, ports, workers, app, prometheus)
 
 
 def run(stack: str, mode: str = "per-worker-ports", report=print, requests: int = 60) -> None:
@@ -164,7 +43,7 @@ def run(stack: str, mode: str = "per-worker-ports", report=print, requests: int 
             report("every worker's custom collector exports the service-window gauges of the database's components")
 
         wait_until(lambda: _sum(prometheus, name) == 0, "a first scrape with no requests", 30)
-        _send(settings.http_port, requests)
+        send_requests(settings.http_port, requests)
         wait_until(lambda: _sum(prometheus, name) == requests, f"the summed counter to reach {requests}", 30)
         report(f"sum over workers of {REQUEST_COUNTER} = {requests} = requests sent")
 
@@ -174,7 +53,7 @@ def run(stack: str, mode: str = "per-worker-ports", report=print, requests: int 
             victim = f'{REQUEST_COUNTER}{{service="{name}", endpoint="{victim_endpoint}"}}'
             wait_until(lambda: prometheus.query(f"{victim} < {count_before}"), "a scrape of the restarted worker", 30)
             report(f"killed the worker behind {victim_endpoint}; gunicorn started a new one on the same port, scraped")
-            _send(settings.http_port, requests)
+            send_requests(settings.http_port, requests)
             wait_until(lambda: _sum(prometheus, name) >= requests, "the new requests to be scraped", 30)
             resets = {r["metric"]["endpoint"]: float(r["value"][1]) for r in prometheus.query(
                 f'resets({REQUEST_COUNTER}{{service="{name}"}}[5m])')}
@@ -183,7 +62,7 @@ def run(stack: str, mode: str = "per-worker-ports", report=print, requests: int 
         else:
             _kill_any_worker(app)
             restarted_at = time.time()
-            _send(settings.http_port, requests)
+            send_requests(settings.http_port, requests)
             wait_until(lambda: _sum(prometheus, name) == 2 * requests, f"the aggregate to reach {2 * requests}", 30)
             assert prometheus.scalar(f'resets({REQUEST_COUNTER}{{service="{name}"}}[5m])') == 0
             report(f"a killed worker's counts stay in the aggregate: {2 * requests} after a restart, no reset")
@@ -237,3 +116,29 @@ def _check_access_logs(app: Process, requests: int) -> None:
         assert isinstance(record["status"], int) and isinstance(record["size"], int), record
         assert record["host"] == HOST and record["request"].startswith("GET "), record
     assert {record["status"] for record in entries} == {200, 500}
+
+
+def children(pid: int) -> set[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(child) for child in path.read_text().split()} if path.exists() else set()
+
+
+def listening_pid(port: int) -> int | None:
+    """The pid holding a TCP listening socket on `port` (Linux /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                inodes.add(fields[9])
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            for fd in (proc / "fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:[") and target[8:-1] in inodes:
+                    return int(proc.name)
+        except OSError:
+            continue
+    return None

@@ -6,11 +6,15 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.alertmanager.kubernetes import build_disruption_budget, build_network_policy
-from components.alertmanager.peers import peer_plan, swarm_address
-from components.alertmanager.routing import RoutingConfig
+from builders.alertmanager.config import alertmanager_config
+from builders.alertmanager.kubernetes import build_disruption_budget, build_network_policy
+from builders.alertmanager.peers import peer_plan, swarm_address
+from builders.params import PrometheusPods, alertmanager_params
 from stacks.alertmanager import AlertmanagerSettings
+from stacks.routing import RoutingConfig
 from tests.helpers import TEST_SECRETS, engine_config, is_secret, reveal, run_program
+
+PROMETHEUS = PrometheusPods("monitoring", {"app.kubernetes.io/name": "prometheus"})
 
 
 @given(st.integers(1, 9))
@@ -25,7 +29,7 @@ def test_every_peer_lists_every_other_peer_never_itself(replicas):
 
 @pytest.mark.parametrize("replicas, has_budget", [(1, False), (2, True), (3, True)])
 def test_disruption_budget_exactly_when_replicated(replicas, has_budget):
-    budget = build_disruption_budget(AlertmanagerSettings(replicas=replicas), "x")
+    budget = build_disruption_budget(alertmanager_params(AlertmanagerSettings(replicas=replicas), "x", PROMETHEUS))
     assert (budget is not None) == has_budget
     if budget:
         assert budget["spec"] == {"maxUnavailable": 1, "selector": budget["spec"]["selector"]}
@@ -33,7 +37,7 @@ def test_disruption_budget_exactly_when_replicated(replicas, has_budget):
 
 
 def test_network_policy_allows_gossip_tcp_and_udp_and_prometheus_on_9093():
-    policy = build_network_policy(AlertmanagerSettings(), "x", "monitoring", {"app.kubernetes.io/name": "prometheus"})
+    policy = build_network_policy(alertmanager_params(AlertmanagerSettings(), "x", PROMETHEUS))
     ports = [(port["port"], port["protocol"]) for rule in policy["spec"]["ingress"] for port in rule["ports"]]
     assert sorted(ports) == [(9093, "TCP"), (9094, "TCP"), (9094, "UDP")]
 
@@ -73,13 +77,13 @@ def test_swarm_backend_resources():
 
 
 def test_config_name_changes_with_content():
-    from components.alertmanager.swarm import build_swarm_plan
+    from builders.alertmanager.swarm import build_swarm_plan
 
     settings = AlertmanagerSettings(backend="swarm", replicas=1, swarm={"nodes": ["a"]})
-    first = build_swarm_plan(settings, {})["config"]["name"]
+    first = build_swarm_plan(alertmanager_params(settings, "x", PROMETHEUS, {}))["config"]["name"]
     changed = settings.model_copy(update={"routing": RoutingConfig(resolve_timeout="10m")})
-    assert build_swarm_plan(changed, {})["config"]["name"] != first
-    assert build_swarm_plan(settings, {})["config"]["name"] == first
+    assert build_swarm_plan(alertmanager_params(changed, "x", PROMETHEUS, {}))["config"]["name"] != first
+    assert build_swarm_plan(alertmanager_params(settings, "x", PROMETHEUS, {}))["config"]["name"] == first
 
 
 def test_secret_values_are_filled_in_and_secret_keys_listed():
@@ -90,7 +94,7 @@ def test_secret_values_are_filled_in_and_secret_keys_listed():
                                                        "smarthost": "mail.example.test:587",
                                                        "auth_password_secret": "smtpPassword"}]}]})
     assert routing.secret_keys() == ["hookUrl", "smtpPassword"]
-    config = routing.to_alertmanager_config({"hookUrl": "http://h/", "smtpPassword": "pw"})
+    config = alertmanager_config(routing, {"hookUrl": "http://h/", "smtpPassword": "pw"})
     assert config["receivers"][0]["webhook_configs"][0]["url"] == "http://h/"
     assert config["receivers"][1]["email_configs"][0]["auth_password"] == "pw"
     assert config["receivers"][1]["email_configs"][0]["from"] == "am@example.test"

@@ -4,16 +4,19 @@ import sys
 
 import pytest
 
-from components.manifest import kubernetes_objects
+from builders.params import stack_params
+from builders.parts import stack_objects
+from components.resources import type_token
 from stacks.loader import ROOT, load_offline
-from tests.helpers import STACKS, type_token
+from tests.helpers import STACKS
 
 sys.path.insert(0, str(ROOT / "policy"))
 import rules  # noqa: E402  (the policy pack's own module, imported as the pack imports it)
 
 
 def _resources(stack: str) -> list[tuple[str, dict]]:
-    return [(type_token(obj), copy.deepcopy(obj)) for obj in kubernetes_objects(load_offline(stack))]
+    loaded = load_offline(stack)
+    return [(type_token(obj), copy.deepcopy(obj)) for obj in stack_objects(stack_params(stack, loaded.settings))]
 
 
 def _one(resources, kind):

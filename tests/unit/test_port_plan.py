@@ -2,7 +2,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.ports import plan_ports
+from stacks.ports import plan_ports
 from stacks.rules import DNS1123_LABEL
 
 

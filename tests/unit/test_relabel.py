@@ -2,7 +2,8 @@
 import pytest
 from pydantic import ValidationError
 
-from components.relabel import RelabelConfig, static_label
+from builders.relabel import static_label, to_operator, to_prometheus
+from stacks.relabel import RelabelConfig
 
 
 def test_defaults_are_prometheus_defaults():
@@ -12,9 +13,9 @@ def test_defaults_are_prometheus_defaults():
 
 def test_static_label_recipe_in_both_shapes():
     config = static_label("my_new_label", "my-new-label-value")
-    assert config.to_prometheus() == {"source_labels": ["__address__"], "separator": ";", "target_label": "my_new_label",
+    assert to_prometheus(config) == {"source_labels": ["__address__"], "separator": ";", "target_label": "my_new_label",
                                       "regex": "(.*)", "replacement": "my-new-label-value", "action": "replace"}
-    assert config.to_operator() == {"sourceLabels": ["__address__"], "separator": ";", "targetLabel": "my_new_label",
+    assert to_operator(config) == {"sourceLabels": ["__address__"], "separator": ";", "targetLabel": "my_new_label",
                                     "regex": "(.*)", "replacement": "my-new-label-value", "action": "replace"}
 
 
@@ -24,7 +25,7 @@ def test_static_label_escapes_dollar():
 
 @pytest.mark.parametrize("action", ["keep", "drop", "labelmap", "labeldrop", "labelkeep"])
 def test_actions_without_target_label(action):
-    assert RelabelConfig(action=action, regex="foo.*").to_prometheus()["action"] == action
+    assert to_prometheus(RelabelConfig(action=action, regex="foo.*"))["action"] == action
 
 
 def test_action_is_lowercased_like_prometheus():
@@ -33,13 +34,13 @@ def test_action_is_lowercased_like_prometheus():
 
 def test_hashmod_renders_modulus():
     config = RelabelConfig(action="hashmod", source_labels=["__address__"], target_label="shard", modulus=4)
-    assert config.to_operator() == {"sourceLabels": ["__address__"], "separator": ";", "targetLabel": "shard",
+    assert to_operator(config) == {"sourceLabels": ["__address__"], "separator": ";", "targetLabel": "shard",
                                     "modulus": 4, "action": "hashmod"}
 
 
 def test_keepequal_renders_only_its_fields():
     config = RelabelConfig(action="keepequal", source_labels=["a"], target_label="b")
-    assert config.to_prometheus() == {"source_labels": ["a"], "separator": ";", "target_label": "b", "action": "keepequal"}
+    assert to_prometheus(config) == {"source_labels": ["a"], "separator": ";", "target_label": "b", "action": "keepequal"}
 
 
 @pytest.mark.parametrize("fields, rule", [

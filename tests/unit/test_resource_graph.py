@@ -1,15 +1,13 @@
 """The program under Pulumi mocks, for each stack: what it registers is exactly what the pure builders return,
 and the port names agree across Deployment, Service and ServiceMonitor."""
-import dataclasses
-
 import pytest
 import yaml
 
-from components.alertmanager.routing import placeholder
-from components.manifest import kubernetes_objects
-from components.resources import resource_name
-from stacks.loader import load_offline
-from tests.helpers import STACKS, TEST_SECRETS, engine_config, is_secret, reveal, run_program, type_token
+from builders.params import stack_params
+from builders.parts import stack_objects
+from components.resources import resource_name, type_token
+from stacks.loader import load_offline, placeholder
+from tests.helpers import STACKS, TEST_SECRETS, engine_config, is_secret, reveal, run_program
 
 K8S_PREFIX = "kubernetes:"
 COMPONENT_TYPES = {
@@ -27,8 +25,7 @@ def stack_run(request):
     config, secret_keys = engine_config(stack)
     mocks = run_program(stack, config, secret_keys)
     offline = load_offline(stack)
-    expected = kubernetes_objects(dataclasses.replace(
-        offline, secrets={key: TEST_SECRETS[key] for key in offline.secrets}))
+    expected = stack_objects(stack_params(stack, offline.settings, {key: TEST_SECRETS[key] for key in offline.secrets}))
     return stack, mocks, expected
 
 

@@ -7,9 +7,10 @@ import pytest
 import yaml
 
 import render
-from components.scrape_config import kubernetes_discovery, local_discovery, prometheus_config, scrape_configs
+from localrun.scrape_config import kubernetes_discovery, local_discovery, prometheus_config, scrape_configs
+from localrun.tools import go_tool, require_binary
 from stacks.loader import ROOT
-from tests.helpers import STACKS, go_tool, require_binary
+from tests.helpers import STACKS
 
 
 def _object(directory: Path, kind: str) -> dict:

@@ -9,10 +9,13 @@ import pytest
 import yaml
 from pydantic.alias_generators import to_camel
 
-from components.dashboard import panel_queries
-from components.slo import TIERS, burn_rate_alerts, rule_groups
+from builders.dashboard import panel_queries
+from builders.params import stack_params
+from builders.slo import burn_rate_alerts, rule_groups
+from localrun.tools import require_binary
 from stacks.loader import load_offline, validate
-from tests.helpers import STACKS, require_binary
+from stacks.slo import TIERS
+from tests.helpers import STACKS
 
 RESPONSES = "django_http_responses_total_by_status_total"
 WORKER = 'namespace="app", service="app-django", pod="app-django-0", instance="10.0.0.1:5001", endpoint="metrics-1"'
@@ -39,7 +42,7 @@ def test_dashboard_queries_are_valid_promql(stack, tmp_path):
     """Each panel's query as a recording rule, so that promtool parses it."""
     settings = load_offline(stack).settings
     rules = [{"record": f"dashboard:panel{index}", "expr": expr}
-             for index, (_, _, expr, _) in enumerate(panel_queries(settings))]
+             for index, (_, _, expr, _) in enumerate(panel_queries(stack_params(stack, settings).slo))]
     path = tmp_path / "dashboard-queries.yml"
     path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
     result = _promtool("check", "rules", str(path))
@@ -47,10 +50,10 @@ def test_dashboard_queries_are_valid_promql(stack, tmp_path):
 
 
 def _settings(tier: str | None, period: str = "30d"):
-    """Settings with one availability SLO of 99.9% and only `tier` alerting."""
+    """The SLO part's slice of settings with one availability SLO of 99.9% and only `tier` alerting."""
     alerts = {to_camel(each.name): each.name == tier for each in TIERS}
     slo = {"name": "availability", "objective": 99.9, "period": period, "alerts": alerts}
-    return validate("dev", {"kubeContext": "dev", "image": "example/app:1", "slos": [slo]}, set())
+    return stack_params("dev", validate("dev", {"kubeContext": "dev", "image": "example/app:1", "slos": [slo]}, set())).slo
 
 
 def _series(errors_per_minute: str, minutes: int) -> list[dict]:
@@ -83,7 +86,7 @@ def _run_tests(tmp_path: Path, settings, tests: list[dict]) -> subprocess.Comple
 def test_burn_rate_alert_fires_only_when_both_windows_burn(tier, tmp_path):
     settings = _settings(tier.name)
     [slo] = settings.slos
-    [alert] = burn_rate_alerts(settings, slo)
+    [alert] = burn_rate_alerts(settings.identity, slo)
     threshold = tier.factor("30d") * slo.error_budget  # an error ratio
     long, short = _minutes(tier.long), _minutes(tier.short)
     minutes = long + MARGIN
@@ -143,5 +146,5 @@ def test_workbook_factors(period, factors):
 
 def test_no_alerts_when_every_tier_is_off():
     settings = _settings(None)
-    assert burn_rate_alerts(settings, settings.slos[0]) == []
+    assert burn_rate_alerts(settings.identity, settings.slos[0]) == []
     assert json.dumps(rule_groups(settings)).count('"alert"') == 0

@@ -4,8 +4,9 @@ import subprocess
 import pytest
 import yaml
 
+from localrun.tools import go_tool
 from stacks.loader import ROOT
-from tests.helpers import STACKS, go_tool
+from tests.helpers import STACKS
 
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
 

@@ -1,15 +1,18 @@
-"""A typed Prometheus `relabel_config`, rendered as prometheus.yml (snake_case) and as
-prometheus-operator `relabelings` / `metricRelabelings` (camelCase).
+"""A typed Prometheus `relabel_config`: its fields, Prometheus' defaults and the rules of each action.
 
 The rules mirror Prometheus' own config checks and prometheus-operator's `ValidateRelabelConfig`: the operator
 accepts an invalid ServiceMonitor and silently drops it at reconcile time, so every rule is checked here, at
-`pulumi preview` time, instead.
+`pulumi preview` time, instead. Rendering it (prometheus.yml's snake_case, the operator's camelCase) is
+builders/relabel.py.
 """
 import re
 from typing import Literal
 
 import re2
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import field_validator, model_validator
+
+from stacks.model import UpstreamModel
+from stacks.rules import LABEL_NAME
 
 Action = Literal[
     "replace", "keep", "drop", "keepequal", "dropequal", "hashmod",
@@ -20,8 +23,7 @@ DEFAULT_SEPARATOR = ";"
 DEFAULT_REGEX = "(.*)"
 DEFAULT_REPLACEMENT = "$1"
 
-# Which fields each action reads. A field set for an action that ignores it is a mistake worth reporting.
-_FIELDS_USED: dict[str, tuple[str, ...]] = {
+FIELDS_USED: dict[str, tuple[str, ...]] = {
     "replace": ("source_labels", "separator", "regex", "target_label", "replacement"),
     "keep": ("source_labels", "separator", "regex"),
     "drop": ("source_labels", "separator", "regex"),
@@ -34,11 +36,10 @@ _FIELDS_USED: dict[str, tuple[str, ...]] = {
     "lowercase": ("source_labels", "separator", "target_label"),
     "uppercase": ("source_labels", "separator", "target_label"),
 }
+"""Which fields each action reads. A field set for an action that ignores it is a mistake worth reporting."""
 _TARGET_LABEL_REQUIRED = {"replace", "hashmod", "lowercase", "uppercase", "keepequal", "dropequal"}
-LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 # `replace` may build the target label from capture groups, e.g. `${1}_total`.
 _TEMPLATED_LABEL_NAME = re.compile(r"^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$")
-_CAMEL = {"source_labels": "sourceLabels", "target_label": "targetLabel"}
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
@@ -53,10 +54,8 @@ def compile_re2(pattern: str):
         raise ValueError(f"must be an RE2 regular expression as Prometheus uses ({reason})") from None
 
 
-class RelabelConfig(BaseModel):
+class RelabelConfig(UpstreamModel):
     """One Prometheus relabel step. Defaults are Prometheus' own: action replace, regex (.*), separator ;."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     source_labels: tuple[str, ...] | None = None
     separator: str = DEFAULT_SEPARATOR
@@ -88,7 +87,7 @@ class RelabelConfig(BaseModel):
 
     @model_validator(mode="after")
     def _action_rules(self):
-        used = _FIELDS_USED[self.action]
+        used = FIELDS_USED[self.action]
         unused = sorted(name for name in self.model_fields_set - {"action"} if name not in used)
         if unused:
             raise ValueError(f"action {self.action} does not use {', '.join(unused)}; it reads only {', '.join(used)}")
@@ -105,34 +104,3 @@ class RelabelConfig(BaseModel):
         if self.action in ("keepequal", "dropequal") and not self.source_labels:
             raise ValueError(f"action {self.action} requires source_labels")
         return self
-
-    def _fields(self) -> list[tuple[str, object]]:
-        """The fields this action reads, in Prometheus' documented order; unset optional ones left out."""
-        order = ("source_labels", "separator", "target_label", "regex", "modulus", "replacement")
-        used = _FIELDS_USED[self.action]
-        pairs = [(name, getattr(self, name)) for name in order if name in used]
-        return [(name, list(value) if isinstance(value, tuple) else value) for name, value in pairs if value is not None] + [
-            ("action", self.action)
-        ]
-
-    def to_prometheus(self) -> dict:
-        """prometheus.yml `relabel_configs` entry (snake_case)."""
-        return dict(self._fields())
-
-    def to_operator(self) -> dict:
-        """prometheus-operator `relabelings` entry (camelCase)."""
-        return {_CAMEL.get(name, name): value for name, value in self._fields()}
-
-    @classmethod
-    def from_operator(cls, entry: dict) -> "RelabelConfig":
-        snake = {camel: name for name, camel in _CAMEL.items()}
-        return cls(**{snake.get(key, key): value for key, value in entry.items()})
-
-
-def static_label(name: str, value: str) -> RelabelConfig:
-    """Add a fixed label to every series of a target.
-
-    `__address__` always exists, so the default regex always matches and the replacement (with `$` escaped,
-    so it is never read as a capture group reference) is written to the target label.
-    """
-    return RelabelConfig(source_labels=("__address__",), target_label=name, replacement=value.replace("$", "$$"))

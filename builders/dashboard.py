@@ -2,14 +2,11 @@
 ConfigMap that Grafana's dashboard sidecar picks up (`grafana_dashboard: "1"`)."""
 import json
 
-import pulumi
 from grafana_foundation_sdk.builders import dashboard, prometheus, stat, timeseries
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
-from components.django_app import app_labels
-from components.resources import register
-from components.slo import WINDOWS, app_selector, plain_number
-from stacks.settings import StackSettings
+from builders.params import SloParams
+from builders.slo import WINDOWS, app_selector, plain_number
 
 SIDECAR_LABEL = {"grafana_dashboard": "1"}
 
@@ -19,12 +16,12 @@ def _query(expr: str, legend: str = "") -> prometheus.Dataquery:
     return query.legend_format(legend) if legend else query
 
 
-def panel_queries(settings: StackSettings) -> list[tuple[str, str, str, str]]:
+def panel_queries(params: SloParams) -> list[tuple[str, str, str, str]]:
     """(panel kind, title, PromQL, legend) for every panel, in order."""
-    app = app_selector(settings)
+    app = app_selector(params.identity)
     panels = []
-    for slo in settings.slos:
-        target = app_selector(settings, f', slo="{slo.name}"')
+    for slo in params.slos:
+        target = app_selector(params.identity, f', slo="{slo.name}"')
         panels.append(("stat", f"{slo.name}: error budget remaining ({plain_number(slo.objective)}% over {slo.period})",
                        f"slo:error_budget_remaining:ratio{target}", ""))
         burn = " or ".join(f'label_replace(slo:sli_error:ratio_rate{window}{target} / {plain_number(slo.error_budget)}, '
@@ -43,10 +40,11 @@ def panel_queries(settings: StackSettings) -> list[tuple[str, str, str, str]]:
     return panels
 
 
-def build_dashboard(settings: StackSettings, stack: str) -> dict:
-    board = dashboard.Dashboard(f"{settings.app_name} ({stack}): error budget and traffic") \
-        .uid(f"{settings.app_name}-{stack}"[:40]).tags(["django-observability", "slo", stack]).refresh("1m")
-    for kind, title, expr, legend in panel_queries(settings):
+def build_dashboard(params: SloParams) -> dict:
+    name, stack = params.identity.name, params.identity.stack
+    board = dashboard.Dashboard(f"{name} ({stack}): error budget and traffic") \
+        .uid(f"{name}-{stack}"[:40]).tags(["django-observability", "slo", stack]).refresh("1m")
+    for kind, title, expr, legend in panel_queries(params):
         panel = (stat.Panel() if kind == "stat" else timeseries.Panel()).title(title).with_target(_query(expr, legend))
         if kind == "stat":
             panel = panel.unit("percentunit").min(0).max(1)
@@ -54,19 +52,12 @@ def build_dashboard(settings: StackSettings, stack: str) -> dict:
     return json.loads(json.dumps(board.build(), cls=JSONEncoder))
 
 
-def build_dashboard_config_map(settings: StackSettings, stack: str) -> dict:
-    text = json.dumps(build_dashboard(settings, stack), sort_keys=True, indent=2)
+def build_dashboard_config_map(params: SloParams) -> dict:
+    identity = params.identity
+    text = json.dumps(build_dashboard(params), sort_keys=True, indent=2)
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": f"{settings.app_name}-dashboard", "namespace": settings.namespace,
-                     "labels": app_labels(settings, stack) | SIDECAR_LABEL},
-        "data": {f"{settings.app_name}.json": text},
+        "metadata": identity.metadata(f"{identity.name}-dashboard", identity.labels | SIDECAR_LABEL),
+        "data": {f"{identity.name}.json": text},
     }
-
-
-class Dashboard(pulumi.ComponentResource):
-    def __init__(self, name: str, settings: StackSettings, stack: str, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("django-observability:dashboard:Dashboard", name, None, opts)
-        self.resource = register(build_dashboard_config_map(settings, stack), pulumi.ResourceOptions(parent=self))
-        self.register_outputs({})

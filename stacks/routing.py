@@ -1,25 +1,20 @@
-"""A typed alertmanager.yml: the route tree, receivers, inhibit rules and templates.
+"""A typed alertmanager.yml: the route tree, receivers, inhibit rules and templates, with Alertmanager's own
+snake_case keys.
 
 Credentials never appear in a stack file. A receiver names the secret config key that holds them
-(`api_url_secret: slackWebhookUrl`), and `to_alertmanager_config` fills them in from a mapping of those keys:
+(`api_url_secret: slackWebhookUrl`); builders/alertmanager/config.py fills them in from a mapping of those keys:
 the real secret values under the engine, clearly marked placeholders in the offline render.
 """
 import re
-from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from stacks.durations import parse_duration
+from stacks.model import Duration, UpstreamModel
 
 _MATCHER = re.compile(r'^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^\s"]*)\s*$')
 _SECRET_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9]*$")
 _PLAIN_CREDENTIALS = {"url", "api_url", "routing_key", "service_key", "auth_password", "auth_secret"}
-
-
-def _duration(value: str) -> str:
-    parse_duration(value)
-    return value
 
 
 def _matcher(value: str) -> str:
@@ -34,13 +29,12 @@ def _secret_key(value: str) -> str:
     return value
 
 
-Duration = Annotated[str, AfterValidator(_duration)]
 Matcher = Annotated[str, AfterValidator(_matcher)]
 SecretKey = Annotated[str, AfterValidator(_secret_key)]
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+class RoutingModel(UpstreamModel):
+    """Every part of the routing refuses a credential in plain config."""
 
     @model_validator(mode="before")
     @classmethod
@@ -55,13 +49,13 @@ class Model(BaseModel):
         return data
 
 
-class WebhookConfig(Model):
+class WebhookConfig(RoutingModel):
     url_secret: SecretKey
     send_resolved: bool = True
     max_alerts: Annotated[int, Field(ge=0)] = 0
 
 
-class EmailConfig(Model):
+class EmailConfig(RoutingModel):
     to: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
     from_: Annotated[str, Field(alias="from", pattern=r"^[^@\s]+@[^@\s]+$")]
     smarthost: Annotated[str, Field(pattern=r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")]
@@ -71,19 +65,19 @@ class EmailConfig(Model):
     send_resolved: bool = False
 
 
-class SlackConfig(Model):
+class SlackConfig(RoutingModel):
     api_url_secret: SecretKey
     channel: Annotated[str, Field(pattern=r"^[#@]?[\w.-]+$")]
     send_resolved: bool = True
 
 
-class PagerdutyConfig(Model):
+class PagerdutyConfig(RoutingModel):
     routing_key_secret: SecretKey
     severity: Literal["critical", "error", "warning", "info"] | None = None
     send_resolved: bool = True
 
 
-class Receiver(Model):
+class Receiver(RoutingModel):
     name: Annotated[str, Field(min_length=1)]
     webhook_configs: list[WebhookConfig] = []
     email_configs: list[EmailConfig] = []
@@ -91,7 +85,7 @@ class Receiver(Model):
     pagerduty_configs: list[PagerdutyConfig] = []
 
 
-class Route(Model):
+class Route(RoutingModel):
     receiver: str | None = None
     group_by: list[str] | None = None
     group_wait: Duration | None = None
@@ -107,13 +101,13 @@ class Route(Model):
         return own + [name for child in self.routes for name in child.receivers()]
 
 
-class InhibitRule(Model):
+class InhibitRule(RoutingModel):
     source_matchers: list[Matcher]
     target_matchers: list[Matcher]
     equal: list[str] = []
 
 
-class RoutingConfig(Model):
+class RoutingConfig(RoutingModel):
     resolve_timeout: Duration = "5m"
     route: Route = Route(receiver="null", group_by=["alertname", "namespace"], group_wait="30s",
                          group_interval="5m", repeat_interval="12h")
@@ -147,48 +141,3 @@ class RoutingConfig(Model):
                     if name.endswith("_secret") and value and value not in keys:
                         keys.append(value)
         return keys
-
-    def to_alertmanager_config(self, secrets: Mapping[str, str]) -> dict:
-        """alertmanager.yml as a plain dict, credentials taken from `secrets` (secret config key → value)."""
-
-        def dump(model: BaseModel) -> dict:
-            out = {}
-            for name, value in model.model_dump(by_alias=True, exclude_defaults=False).items():
-                if name.endswith("_secret"):
-                    if value is not None:
-                        out[name.removesuffix("_secret")] = secrets[value]
-                elif value not in (None, [], {}):
-                    out[name] = value
-            return out
-
-        def route(node: Route) -> dict:
-            out = {key: value for key, value in dump(node).items() if key != "routes"}
-            if not node.continue_:
-                out.pop("continue")
-            if node.routes:
-                out["routes"] = [route(child) for child in node.routes]
-            return out
-
-        receivers = []
-        for receiver in self.receivers:
-            entry = {"name": receiver.name}
-            for kind in ("webhook_configs", "email_configs", "slack_configs", "pagerduty_configs"):
-                configs = getattr(receiver, kind)
-                if configs:
-                    entry[kind] = [dump(config) for config in configs]
-            receivers.append(entry)
-        config = {
-            "global": {"resolve_timeout": self.resolve_timeout},
-            "route": route(self.route),
-            "receivers": receivers,
-            "inhibit_rules": [dump(rule) for rule in self.inhibit_rules],
-        }
-        if self.templates:
-            config["templates"] = list(self.templates)
-        return config
-
-
-def placeholder(key: str) -> str:
-    """What stands for a secret in every offline or rendered output: valid where a URL or a string goes,
-    and unmistakably not a real credential."""
-    return f"https://secret.invalid/{key}"

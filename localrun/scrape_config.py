@@ -5,10 +5,13 @@ own relabelings (select the Service by its labels, keep the endpoint's named por
 container/job/endpoint), then the endpoint's `relabelings`. `promtool check config` validates it, and the
 end-to-end run scrapes real workers with it: there, discovery is replaced by static targets that carry the same
 `__meta_kubernetes_*` labels Kubernetes discovery would, so every relabel step runs for real.
+
+A hand translation of the operator's behaviour, used only by the local runtime and the validators.
 """
 import re
 
-from components.relabel import RelabelConfig
+from builders.relabel import from_operator, to_prometheus
+from stacks.relabel import RelabelConfig
 
 _META = "__meta_kubernetes_"
 
@@ -40,7 +43,7 @@ def scrape_configs(monitor: dict, discovery: dict) -> list[dict]:
     jobs = []
     for index, endpoint in enumerate(monitor["spec"]["endpoints"]):
         steps = _operator_relabelings(monitor, endpoint["port"])
-        steps += [RelabelConfig.from_operator(entry) for entry in endpoint.get("relabelings", [])]
+        steps += [from_operator(entry) for entry in endpoint.get("relabelings", [])]
         job = {
             "job_name": f"serviceMonitor/{namespace}/{name}/{index}",
             "honor_labels": False,
@@ -48,10 +51,10 @@ def scrape_configs(monitor: dict, discovery: dict) -> list[dict]:
             "scrape_timeout": endpoint["scrapeTimeout"],
             "metrics_path": endpoint["path"],
             **discovery,
-            "relabel_configs": [step.to_prometheus() for step in steps],
+            "relabel_configs": [to_prometheus(step) for step in steps],
         }
         if endpoint.get("metricRelabelings"):
-            job["metric_relabel_configs"] = [RelabelConfig.from_operator(entry).to_prometheus()
+            job["metric_relabel_configs"] = [to_prometheus(from_operator(entry))
                                              for entry in endpoint["metricRelabelings"]]
         jobs.append(job)
     return jobs

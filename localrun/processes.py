@@ -1,16 +1,11 @@
-"""Real processes on 127.0.0.1 for the end-to-end checks: start, wait (always bounded), query, stop (always)."""
-import json
+"""Real processes on 127.0.0.1: start, wait (always bounded), query, stop (always)."""
 import os
 import signal
 import socket
 import subprocess
 import time
-import urllib.parse
 import urllib.request
-from contextlib import ExitStack
 from pathlib import Path
-
-from tests.helpers import require_binary
 
 HOST = "127.0.0.1"
 
@@ -97,68 +92,3 @@ class Process:
 
     def output(self) -> str:
         return self.stdout_path.read_text(errors="replace") + self.stderr_path.read_text(errors="replace")
-
-
-def children(pid: int) -> set[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return {int(child) for child in path.read_text().split()} if path.exists() else set()
-
-
-def listening_pid(port: int) -> int | None:
-    """The pid holding a TCP listening socket on `port` (Linux /proc)."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
-                inodes.add(fields[9])
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            for fd in (proc / "fd").iterdir():
-                target = os.readlink(fd)
-                if target.startswith("socket:[") and target[8:-1] in inodes:
-                    return int(proc.name)
-        except OSError:
-            continue
-    return None
-
-
-class Prometheus:
-    """A real Prometheus on 127.0.0.1 with the given config; `query` asks its HTTP API."""
-
-    def __init__(self, config_path: Path, workdir: Path, stack: ExitStack):
-        self.port = free_port_block(1)
-        binary = require_binary("prometheus")
-        self.process = stack.enter_context(Process("prometheus", [
-            binary, f"--config.file={config_path}", f"--storage.tsdb.path={workdir / 'tsdb'}",
-            f"--web.listen-address={HOST}:{self.port}", "--web.enable-lifecycle", "--log.level=warn",
-        ], workdir))
-        wait_until(lambda: http(f"{self.url}/-/ready")[0] == 200, "Prometheus to be ready", timeout=60)
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def api(self, path: str, **params) -> dict | list:
-        status, body = http(f"{self.url}/api/v1/{path}?{urllib.parse.urlencode(params)}")
-        payload = json.loads(body)
-        if status != 200 or payload.get("status") != "success":
-            raise RuntimeError(f"Prometheus {path} {params}: {status} {payload}")
-        return payload["data"]
-
-    def query(self, expr: str) -> list[dict]:
-        return self.api("query", query=expr)["result"]
-
-    def scalar(self, expr: str) -> float | None:
-        result = self.query(expr)
-        return float(result[0]["value"][1]) if result else None
-
-    def range_values(self, expr: str, start: float, end: float, step: str = "1s") -> list[float]:
-        """Every value of every series of `expr` evaluated from `start` to `end`."""
-        result = self.api("query_range", query=expr, start=f"{start:.3f}", end=f"{end:.3f}", step=step)["result"]
-        return [float(value) for series in result for _, value in series["values"]]
-
-    def active_targets(self) -> list[dict]:
-        return self.api("targets", state="active")["activeTargets"]

@@ -1,0 +1,150 @@
+"""Each part's own slice of the settings, computed once per stack: the builders read these and nothing else.
+Every slice has a `name`, the name of the component that registers what is built from it.
+
+The app's identity (labels, selector, port plan) is computed here once and shared by the Deployment, Service,
+ServiceMonitor, PrometheusRule and dashboard; the Alertmanager's likewise.
+"""
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from builders.labels import common_labels, selector_labels
+from builders.relabel import static_label
+from stacks.alertmanager import AlertmanagerSettings
+from stacks.loader import placeholder
+from stacks.model import image_version
+from stacks.ports import PortPlan
+from stacks.relabel import RelabelConfig
+from stacks.settings import StackSettings
+from stacks.slo import SloSpec
+
+
+@dataclass(frozen=True)
+class PrometheusPods:
+    """The Prometheus pods that scrape the app and send alerts: the only source NetworkPolicies admit to metrics
+    ports and to Alertmanager."""
+
+    namespace: str
+    pod_labels: dict[str, str]
+
+    def peer(self) -> dict:
+        """A NetworkPolicy `from` entry admitting exactly these pods."""
+        return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": self.namespace}},
+                "podSelector": {"matchLabels": dict(self.pod_labels)}}
+
+
+@dataclass(frozen=True)
+class AppIdentity:
+    name: str
+    namespace: str
+    stack: str
+    labels: dict[str, str]
+    selector: dict[str, str]
+    ports: PortPlan
+
+    def metadata(self, name: str | None = None, labels: dict[str, str] | None = None) -> dict:
+        return {"name": self.name if name is None else name, "namespace": self.namespace,
+                "labels": self.labels if labels is None else labels}
+
+
+@dataclass(frozen=True)
+class NamespaceParams:
+    name: str
+    part_of: str
+
+
+@dataclass(frozen=True)
+class _OfTheApp:
+    """A slice of the app's settings: what is built from it is named after the app."""
+
+    identity: AppIdentity
+
+    @property
+    def name(self) -> str:
+        return self.identity.name
+
+
+@dataclass(frozen=True)
+class AppParams(_OfTheApp):
+    image: str
+    image_pull_policy: str
+    replicas: int
+    resources: dict
+    security_exceptions: dict[str, str]
+    scanner_skips: dict[str, str]
+    http_allowed_namespaces: tuple[str, ...]
+    prometheus: PrometheusPods
+
+
+@dataclass(frozen=True)
+class MonitoringParams(_OfTheApp):
+    labels: dict[str, str]
+    """Of the ServiceMonitor itself: the app's labels plus those a Prometheus' serviceMonitorSelector matches."""
+    path: str
+    interval: str
+    timeout: str
+    relabelings: tuple[RelabelConfig, ...]
+    """environment=<stack>, then each static label, then the stack's own relabel configs, in that order."""
+    metric_relabelings: tuple[RelabelConfig, ...]
+
+
+@dataclass(frozen=True)
+class SloParams(_OfTheApp):
+    labels: dict[str, str]
+    """Of the PrometheusRule: the app's labels plus the ServiceMonitor's, so the same Prometheus selects both."""
+    slos: tuple[SloSpec, ...]
+
+
+@dataclass(frozen=True)
+class AlertmanagerParams:
+    settings: AlertmanagerSettings
+    labels: dict[str, str]
+    selector: dict[str, str]
+    prometheus: PrometheusPods
+    secrets: Mapping[str, str]
+    """Secret config key → value for the config text: placeholders unless the real values are given."""
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+
+@dataclass(frozen=True)
+class StackParams:
+    namespace: NamespaceParams | None
+    """None when the stack expects the namespace to exist."""
+    app: AppParams
+    monitoring: MonitoringParams
+    slo: SloParams
+    alertmanager: AlertmanagerParams
+
+
+def alertmanager_params(settings: AlertmanagerSettings, part_of: str, prometheus: PrometheusPods,
+                        secrets: Mapping[str, str] | None = None) -> AlertmanagerParams:
+    """The Alertmanager's slice; `secrets` defaults to a placeholder for each credential its routing reads."""
+    if secrets is None:
+        secrets = {key: placeholder(key) for key in settings.routing.secret_keys()}
+    labels = common_labels("alertmanager", settings.name, "alert-router", part_of, image_version(settings.image))
+    return AlertmanagerParams(settings, labels, selector_labels(labels), prometheus, secrets)
+
+
+def stack_params(stack: str, settings: StackSettings, secrets: Mapping[str, str] | None = None) -> StackParams:
+    """Every part's parameters; `secrets` defaults to a placeholder for each credential the routing reads."""
+    labels = common_labels(settings.app_name, f"{settings.app_name}-{stack}", "web", settings.part_of,
+                           image_version(settings.image))
+    identity = AppIdentity(settings.app_name, settings.namespace, stack, labels, selector_labels(labels),
+                           settings.port_plan())
+    prometheus = PrometheusPods(settings.prometheus_namespace, dict(settings.prometheus_pod_labels))
+    monitor_labels = labels | dict(settings.service_monitor_labels)
+    relabelings = (static_label("environment", stack),
+                   *(static_label(name, value) for name, value in sorted(settings.static_labels.items())),
+                   *settings.relabelings)
+    return StackParams(
+        namespace=NamespaceParams(settings.namespace, settings.part_of) if settings.create_namespace else None,
+        app=AppParams(identity, settings.image, settings.image_pull_policy, settings.replicas,
+                      settings.resources.to_kubernetes(), dict(settings.security_exceptions),
+                      dict(settings.scanner_skips), tuple(settings.http_allowed_namespaces), prometheus),
+        monitoring=MonitoringParams(identity, monitor_labels, settings.metrics_path, settings.scrape_interval,
+                                    settings.scrape_timeout, relabelings, tuple(settings.metric_relabelings)),
+        slo=SloParams(identity, monitor_labels, tuple(settings.slos)),
+        alertmanager=alertmanager_params(settings.alertmanager, settings.part_of, prometheus, secrets),
+    )

@@ -1,0 +1,23 @@
+"""The binaries the local runtime, the validators and the benchmarks run: Debian's (promtool, amtool, prometheus,
+alertmanager) and those built from their Go modules by tools/go-tool.sh."""
+import shutil
+import subprocess
+
+from stacks.loader import ROOT
+
+
+def require_binary(*names: str) -> str:
+    """The first of `names` on PATH: the Debian tools make test installs (promtool, amtool, prometheus, ...)."""
+    for name in names:
+        path = shutil.which(name)
+        if path:
+            return path
+    raise RuntimeError(f"{' or '.join(names)} is not installed: run tools/install-system-packages.sh (make test does)")
+
+
+def go_tool(name: str) -> str:
+    """A tool built from its Go module by tools/go-tool.sh (cached; `make tools` builds them before the tests)."""
+    built = subprocess.run([str(ROOT / "tools/go-tool.sh"), name], capture_output=True, text=True, timeout=1800)
+    if built.returncode != 0:
+        raise RuntimeError(f"tools/go-tool.sh {name} failed:\n{built.stderr[-3000:]}")
+    return built.stdout.strip()

@@ -1,0 +1,91 @@
+"""The layers import only downward (settings ← builders ← the Pulumi layer and the local runtime); the pure core
+(stacks/, builders/), the offline render, the local runtime and the policy pack's checks load no Pulumi SDK; and
+the program loads pulumi_docker only for a Swarm stack. Loading is checked in a fresh interpreter, where
+sys.modules shows everything that was imported."""
+import ast
+import json
+import subprocess
+import sys
+
+import pytest
+
+from stacks.loader import ROOT
+
+PURE = """
+import importlib, json, pkgutil, sys, tempfile, pathlib
+sys.path.insert(0, str(pathlib.Path("policy").resolve()))
+import builders, localrun, stacks
+for package in (stacks, builders, localrun):
+    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        importlib.import_module(module.name)
+import render, rules
+with tempfile.TemporaryDirectory() as out:
+    for stack in ("dev", "acceptance", "prod"):
+        render.render(stack, pathlib.Path(out))
+print(json.dumps(sorted(name for name in sys.modules if name.startswith("pulumi"))))
+"""
+
+PROGRAM = """
+import json, sys
+from tests.helpers import engine_config, run_program
+config, secret_keys = engine_config(sys.argv[1])
+if sys.argv[2] == "swarm":
+    am = json.loads(config["django-observability:alertmanager"])
+    am |= {"backend": "swarm", "swarm": {"nodes": ["node-a", "node-b", "node-c"]}}
+    config["django-observability:alertmanager"] = json.dumps(am)
+run_program(sys.argv[1], config, secret_keys)
+print(json.dumps(sorted(name for name in sys.modules if name.startswith("pulumi"))))
+"""
+
+
+PROJECT_MODULES = {"stacks", "builders", "components", "localrun", "render", "bench", "tests", "policy", "rules"}
+MAY_IMPORT = {
+    "stacks": {"stacks"},
+    "builders": {"stacks", "builders"},
+    "components": {"stacks", "builders", "components"},
+    "localrun": {"stacks", "builders", "localrun"},
+}
+
+
+def _imports(path) -> set[str]:
+    """The top-level module of every import in a file, lazy ones inside functions included."""
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("layer", sorted(MAY_IMPORT))
+def test_layers_import_only_downward(layer):
+    upward = {str(path.relative_to(ROOT)): sorted((_imports(path) & PROJECT_MODULES) - MAY_IMPORT[layer])
+              for path in sorted((ROOT / layer).rglob("*.py"))}
+    assert {path: names for path, names in upward.items() if names} == {}
+
+
+def test_upward_import_is_found(tmp_path):
+    """Negative control: a settings module importing a builder."""
+    module = tmp_path / "settings.py"
+    module.write_text("def f():\n    from builders.params import stack_params\n")
+    assert (_imports(module) & PROJECT_MODULES) - MAY_IMPORT["stacks"] == {"builders"}
+
+
+def _loaded(code: str, *args: str) -> list[str]:
+    result = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_pure_core_and_render_load_no_pulumi_module():
+    assert _loaded(PURE) == []
+
+
+def test_pulumi_docker_only_for_a_swarm_stack():
+    kubernetes = _loaded(PROGRAM, "prod", "kubernetes")
+    assert "pulumi" in kubernetes and "pulumi_kubernetes" in kubernetes  # the check sees what was loaded
+    assert not any(name.startswith("pulumi_docker") for name in kubernetes), kubernetes
+    assert "pulumi_docker" in _loaded(PROGRAM, "prod", "swarm")
