@@ -47,7 +47,7 @@ test: setup tools
 	$(PYTHON) -m pytest
 
 ## The tests that need neither the real engine nor real servers.
-test-fast: $(VENV)/installed
+test-fast: setup
 	$(PYTHON) -m pytest tests/unit tests/validate
 
 ## The local Kubernetes cluster ($(NODES) real nodes, CoreDNS, NetworkPolicy enforcement, prometheus-operator):

@@ -27,6 +27,11 @@ def review_annotations(app: AppParams) -> dict[str, str]:
     return annotations
 
 
+PRE_STOP_SECONDS = 5
+GUNICORN_GRACEFUL_TIMEOUT = 30
+"""gunicorn's default graceful_timeout; app/gunicorn.conf.py keeps it."""
+
+
 def _probe() -> dict:
     return {"httpGet": {"path": HEALTH_PATH, "port": "http", "scheme": "HTTP"}, "initialDelaySeconds": 10,
             "periodSeconds": 30, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3}
@@ -49,6 +54,9 @@ def build_deployment(app: AppParams) -> dict:
                   for port in (plan.http, *plan.metrics)],
         "livenessProbe": _probe(),
         "readinessProbe": _probe(),
+        # Endpoints drop a terminating pod a moment after the kubelet signals it; until every node's kube-proxy has
+        # seen that, new connections still arrive. Keep serving that long before gunicorn begins its graceful stop.
+        "lifecycle": {"preStop": {"sleep": {"seconds": PRE_STOP_SECONDS}}},
         "resources": app.resources,
         "securityContext": {"allowPrivilegeEscalation": False,
                             "readOnlyRootFilesystem": "readOnlyRootFilesystem" not in app.security_exceptions,
@@ -59,6 +67,8 @@ def build_deployment(app: AppParams) -> dict:
         "automountServiceAccountToken": False,  # the app never talks to the Kubernetes API
         "securityContext": {"runAsNonRoot": True, "runAsUser": RUN_AS, "runAsGroup": RUN_AS, "fsGroup": RUN_AS,
                             "seccompProfile": {"type": "RuntimeDefault"}},
+        # The pre-stop pause plus gunicorn's 30 s graceful timeout, so no request is cut off by SIGKILL.
+        "terminationGracePeriodSeconds": PRE_STOP_SECONDS + GUNICORN_GRACEFUL_TIMEOUT,
         "containers": [container],
         "volumes": volumes,
     }

@@ -30,11 +30,23 @@ def resource_name(obj: dict) -> str:
     return f"{metadata['namespace']}-{metadata['name']}" if "namespace" in metadata else metadata["name"]
 
 
+PATCH_FORCE = "pulumi.com/patchForce"
+
+
+def owned(obj: dict) -> dict:
+    """`obj` with the provider's patchForce annotation: the program owns every field it sets, so `pulumi up` takes
+    back a field another field manager changed (`kubectl scale`, `kubectl edit`) instead of failing on a
+    server-side-apply conflict. Only registered resources carry it; the offline render stays free of it."""
+    metadata = dict(obj["metadata"])
+    metadata["annotations"] = {**metadata.get("annotations", {}), PATCH_FORCE: "true"}
+    return {**obj, "metadata": metadata}
+
+
 def register(obj: dict, opts: pulumi.ResourceOptions, **overrides) -> pulumi.CustomResource:
     """Register `obj` with `opts` (a component passes `ResourceOptions(parent=self)`).
     `overrides` replace top-level fields with Outputs, e.g. secret data."""
     token = type_token(obj)
-    props = dict(obj) | overrides
+    props = owned(obj) | overrides
     secret_fields = _SECRET_FIELDS.get(token, ())
     for field in secret_fields:
         if props.get(field) is not None:

@@ -17,7 +17,7 @@ def _deploy(stack: str, node_count: int) -> None:
         raise ClusterError(str(error)) from None
     cluster.up(node_count)
     deploy.up(stack)
-    expected = settings.replicas * settings.metrics_port_count
+    expected = settings.replicas * len(settings.port_plan().metrics)
     say(f"waiting for Prometheus to scrape {expected} worker target(s) of stack {stack}")
     targets = where.wait_until_scraped(settings.namespace, expected)
     for target in sorted(targets, key=lambda t: t["scrapeUrl"]):

@@ -77,3 +77,16 @@ def reveal(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def without_patch_force(obj: dict) -> dict:
+    """A registered object as its builder made it: asserts the provider's patchForce annotation that the Pulumi
+    layer adds to every resource (components/resources.py) and takes it off."""
+    from components.resources import PATCH_FORCE
+
+    metadata = dict(obj["metadata"])
+    annotations = dict(metadata.pop("annotations"))
+    assert annotations.pop(PATCH_FORCE) == "true", metadata
+    if annotations:
+        metadata["annotations"] = annotations
+    return {**obj, "metadata": metadata}

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from builders.params import stack_params
 from builders.parts import stack_objects
-from components.resources import register, resource_name
+from components.resources import owned, register, resource_name
 from stacks.loader import PROJECT, load_offline
 from tests.helpers import STACKS, RecordingMocks
 
@@ -63,7 +63,7 @@ def _requests(monkeypatch, objects: list[dict], how) -> list[dict]:
 def test_every_object_registers_as_its_sdk_class_does(monkeypatch, stack):
     objects = stack_objects(stack_params(stack, load_offline(stack).settings))
     ours = _requests(monkeypatch, objects, lambda obj: register(obj, pulumi.ResourceOptions()))
-    theirs = _requests(monkeypatch, objects, _with_sdk_class)
+    theirs = _requests(monkeypatch, objects, lambda obj: _with_sdk_class(owned(obj)))
     assert len(ours) == len(objects) and ours == theirs
 
 
