@@ -5,6 +5,7 @@ import pulumi_kubernetes as k8s
 
 from builders.params import stack_params
 from builders.parts import stack_parts
+from components import kube_target
 from components.engine_settings import load_from_engine
 from components.part import register_part
 from stacks.loader import SettingsError, placeholder
@@ -21,11 +22,18 @@ if settings.render_yaml_to_directory:
     provider = k8s.Provider("kubernetes", render_yaml_to_directory=settings.render_yaml_to_directory)
     secrets = {key: placeholder(key) for key in loaded.secrets}
 else:
+    if problem := kube_target.problem(settings.kube_context):
+        raise pulumi.RunError(str(problem))
     provider = k8s.Provider("kubernetes", context=settings.kube_context)
     secrets = loaded.secrets
 
+everything = stack_params(loaded.stack, settings)
+if not settings.render_yaml_to_directory and (warning := kube_target.unselected_warning(
+        settings.kube_context, settings.prometheus_namespace, everything.monitoring.labels)):
+    pulumi.log.warn(warning)
+
 namespace = None
-for part, params in stack_parts(stack_params(loaded.stack, settings)):
+for part, params in stack_parts(everything):
     after = [namespace] if part.in_app_namespace and namespace else []
     resource = register_part(part, params, secrets, pulumi.ResourceOptions(provider=provider, depends_on=after))
     if part.component is None:

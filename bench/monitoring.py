@@ -3,6 +3,7 @@ one port per worker against multiprocess, and the series left after the aggregat
 import time
 
 from builders.params import stack_params
+from localcluster.cluster import running as cluster_running
 from builders.slo import aggregation_rules
 from localrun.processes import wait_until
 from localrun.reference_app import REQUEST_COUNTER, running, send_requests
@@ -34,5 +35,7 @@ def measure(stack: str, mode: str, workers: int) -> dict:
 
 
 def compare(stack: str) -> list[tuple[int, dict, dict]]:
-    return [(workers, measure(stack, "per-worker-ports", workers), measure(stack, "multiprocess", workers))
-            for workers in WORKERS]
+    """Scrape jobs come from prometheus-operator on the local cluster, started for the run if it does not run."""
+    with cluster_running():
+        return [(workers, measure(stack, "per-worker-ports", workers), measure(stack, "multiprocess", workers))
+                for workers in WORKERS]

@@ -4,6 +4,7 @@ import glob
 import os
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from localcluster import addons, control_plane, network, node as node_daemons, pki, processes
@@ -179,3 +180,16 @@ def status() -> str:
         return "local cluster: not running"
     return (f"local cluster: {state['nodes']} node(s), API https://{CONTROL_PLANE_IP}:{API_PORT}, "
             f"KUBECONFIG={KUBECONFIG}")
+
+
+@contextmanager
+def running(node_count: int = 3):
+    """The local cluster for the duration of a block: reused when it already runs (and then left running),
+    otherwise started here and stopped at the end."""
+    was_running = processes.running("kube-apiserver") is not None
+    up(node_count if not was_running else recorded().get("nodes", node_count))
+    try:
+        yield
+    finally:
+        if not was_running:
+            down()

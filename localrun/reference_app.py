@@ -2,7 +2,9 @@
 Deployment, Service and ServiceMonitor as the builders make them.
 
 Only two things differ from the cluster: the ports are moved to a free block on 127.0.0.1 (through the stack
-settings, so the builders still derive every port), and the scrape interval is 1s so the run takes seconds.
+settings, so the builders still derive every port), and the scrape interval is 1s so the run takes seconds. The
+scrape jobs are the ones prometheus-operator generates for the ServiceMonitor, so the local cluster must run
+(`localcluster.cluster.running`).
 """
 import os
 import subprocess
@@ -19,7 +21,9 @@ from builders.params import stack_params
 from builders.service_monitor import build_service_monitor
 from localrun.processes import HOST, Process, free_port_block, http, wait_until
 from localrun.prometheus import Prometheus
-from localrun.scrape_config import local_discovery, prometheus_config, scrape_configs
+from localcluster.cluster import binaries
+from localcluster.operator_config import jobs_for
+from localrun.scrape_config import local_discovery, local_jobs, prometheus_config
 from localrun.tools import require_binary
 from stacks.loader import ROOT, load_offline, validate
 
@@ -112,7 +116,8 @@ def running(stack: str, mode: str, report=print, workers: int | None = None, rul
         report(f"gunicorn runs {workers} workers with the Deployment's env; metrics answer on {sorted(ports.values())}")
 
         config_path = workdir / "prometheus.yml"
-        jobs = scrape_configs(monitor, local_discovery(service, deployment, pod_name=f"{name}-local"))
+        discovery = local_discovery(service, deployment, pod_name=f"{name}-local")
+        jobs = local_jobs(jobs_for(binaries(), monitor), discovery)
         rule_files = []
         if rules:
             (workdir / "rules.yml").write_text(yaml.safe_dump({"groups": rules(settings)}))

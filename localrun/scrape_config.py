@@ -1,17 +1,12 @@
-"""The Prometheus scrape configuration prometheus-operator generates from a ServiceMonitor.
+"""The scrape configuration of a loopback run, taken from prometheus-operator itself.
 
-One job per endpoint (`serviceMonitor/<namespace>/<name>/<index>`), Kubernetes endpoints discovery, the operator's
-own relabelings (select the Service by its labels, keep the endpoint's named port, add namespace/service/pod/
-container/job/endpoint), then the endpoint's `relabelings`. `promtool check config` validates it, and the
-end-to-end run scrapes real workers with it: there, discovery is replaced by static targets that carry the same
-`__meta_kubernetes_*` labels Kubernetes discovery would, so every relabel step runs for real.
-
-A hand translation of the operator's behaviour, used only by the local runtime and the validators.
+The jobs are what the real operator generates for the stack's ServiceMonitor on the local cluster
+(`localcluster/operator_config.py`): its relabelings, its pod-phase drop and its shard filter, unchanged. Two
+things stand in for the cluster: `$(SHARD)` is expanded as the config reloader expands it (shard 0 of 1), and
+Kubernetes endpoints discovery is replaced by static targets that carry the `__meta_kubernetes_*` labels it would
+attach, one per Service port of a pod on 127.0.0.1, so every relabel step of the operator runs for real.
 """
 import re
-
-from builders.relabel import from_operator, to_prometheus
-from stacks.relabel import RelabelConfig
 
 _META = "__meta_kubernetes_"
 
@@ -20,54 +15,21 @@ def _sanitize(label: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_]", "_", label)
 
 
-def _operator_relabelings(monitor: dict, port_name: str) -> list[RelabelConfig]:
-    steps = [RelabelConfig(source_labels=("job",), target_label="__tmp_prometheus_job_name")]
-    for key, value in monitor["spec"]["selector"]["matchLabels"].items():
-        steps.append(RelabelConfig(action="keep", regex=f"({re.escape(value)});true", source_labels=(
-            f"{_META}service_label_{_sanitize(key)}", f"{_META}service_labelpresent_{_sanitize(key)}")))
-    steps.append(RelabelConfig(action="keep", source_labels=(f"{_META}endpoint_port_name",), regex=port_name))
-    for kind in ("Node", "Pod"):
-        steps.append(RelabelConfig(source_labels=(f"{_META}endpoint_address_target_kind",
-                                                  f"{_META}endpoint_address_target_name"),
-                                   regex=f"{kind};(.*)", replacement="${1}", target_label=kind.lower()))
-    for meta, label in (("namespace", "namespace"), ("service_name", "service"), ("pod_name", "pod"),
-                        ("pod_container_name", "container"), ("service_name", "job")):
-        steps.append(RelabelConfig(source_labels=(f"{_META}{meta}",), target_label=label))
-    steps.append(RelabelConfig(target_label="endpoint", replacement=port_name))
-    return steps
-
-
-def scrape_configs(monitor: dict, discovery: dict) -> list[dict]:
-    """prometheus.yml `scrape_configs` for `monitor`; `discovery` is the service discovery block of every job."""
-    namespace, name = monitor["metadata"]["namespace"], monitor["metadata"]["name"]
+def local_jobs(operator_jobs: list[dict], discovery: dict) -> list[dict]:
+    """The operator's jobs with `discovery` in place of their Kubernetes discovery, and shard 0 filled in."""
     jobs = []
-    for index, endpoint in enumerate(monitor["spec"]["endpoints"]):
-        steps = _operator_relabelings(monitor, endpoint["port"])
-        steps += [from_operator(entry) for entry in endpoint.get("relabelings", [])]
-        job = {
-            "job_name": f"serviceMonitor/{namespace}/{name}/{index}",
-            "honor_labels": False,
-            "scrape_interval": endpoint["interval"],
-            "scrape_timeout": endpoint["scrapeTimeout"],
-            "metrics_path": endpoint["path"],
-            **discovery,
-            "relabel_configs": [to_prometheus(step) for step in steps],
-        }
-        if endpoint.get("metricRelabelings"):
-            job["metric_relabel_configs"] = [to_prometheus(from_operator(entry))
-                                             for entry in endpoint["metricRelabelings"]]
-        jobs.append(job)
+    for job in operator_jobs:
+        local = {key: value for key, value in job.items() if key != "kubernetes_sd_configs"} | discovery
+        for step in local.get("relabel_configs", []):
+            if "regex" in step:
+                step["regex"] = step["regex"].replace("$(SHARD)", "0")
+        jobs.append(local)
     return jobs
 
 
-def kubernetes_discovery(monitor: dict) -> dict:
-    return {"kubernetes_sd_configs": [{"role": "endpoints",
-                                       "namespaces": {"names": monitor["spec"]["namespaceSelector"]["matchNames"]}}]}
-
-
 def local_discovery(service: dict, deployment: dict, pod_name: str, host: str = "127.0.0.1") -> dict:
-    """What endpoints discovery would find for one pod of `deployment` behind `service`, with the pod's container
-    ports reached on `host`: one target per Service port, labelled as Kubernetes labels it."""
+    """What endpoints discovery would find for one running, ready pod of `deployment` behind `service`, with the
+    pod's container ports reached on `host`: one target per Service port, labelled as Kubernetes labels it."""
     [container] = deployment["spec"]["template"]["spec"]["containers"]
     container_ports = {port["name"]: port["containerPort"] for port in container["ports"]}
     service_labels = {}
@@ -80,9 +42,11 @@ def local_discovery(service: dict, deployment: dict, pod_name: str, host: str = 
             f"{_META}namespace": service["metadata"]["namespace"],
             f"{_META}service_name": service["metadata"]["name"],
             f"{_META}endpoint_port_name": port["name"],
+            f"{_META}endpoint_ready": "true",
             f"{_META}endpoint_address_target_kind": "Pod",
             f"{_META}endpoint_address_target_name": pod_name,
             f"{_META}pod_name": pod_name,
+            f"{_META}pod_phase": "Running",
             f"{_META}pod_container_name": container["name"],
             **service_labels,
         }})

@@ -1,18 +1,10 @@
-"""The local cluster for the tests: started once per session (or reused when `make cluster` already runs it, and
-then left running), stopped at the end when the tests started it."""
+"""Stacks deployed by a real `pulumi up` on the local cluster (tests/conftest.py starts it once per session)."""
+import json
+
 import pytest
 
-from localcluster import cluster, deploy, processes
+from localcluster import deploy
 from stacks.loader import load_offline
-
-
-@pytest.fixture(scope="session")
-def local_cluster():
-    was_running = processes.running("kube-apiserver") is not None
-    cluster.up(3)
-    yield
-    if not was_running:
-        cluster.down()
 
 
 class Stack:
@@ -28,6 +20,11 @@ class Stack:
     def pulumi(self, *args: str, overrides: dict | None = None, check: bool = True):
         config = deploy.config_file(self.name, deploy.load_app_image(), overrides)
         return deploy.pulumi(self.name, *args, config=config, check=check, capture=True)
+
+    def state(self) -> dict:
+        """Every resource's outputs by URN, from `pulumi stack export`."""
+        exported = json.loads(deploy.pulumi(self.name, "stack", "export", capture=True).stdout)
+        return {r["urn"]: r.get("outputs") for r in exported["deployment"].get("resources", [])}
 
     def destroy(self):
         deploy.destroy(self.name)

@@ -1,19 +1,18 @@
 """The life of a stack on a real cluster: idempotent, drift shown and undone, scaling followed by the operator's
 Prometheus, destroy complete, and bad targets refused with one line and no change to the state."""
-import json
+import time
 
 import pytest
 
+from localcluster import cluster, processes
+from localcluster.cluster import binaries
+from localcluster.operator_config import generated_config
+from localcluster.layout import recorded
 from tests.cluster.kube import get, kubectl, wait
 from tests.cluster.scraping import targets, wait_for_targets
 
 pytestmark = pytest.mark.cluster
 STACKS = ("dev",)
-
-
-def _state(stack) -> dict:
-    exported = json.loads(stack.pulumi("stack", "export").stdout)
-    return {r["urn"]: r.get("outputs") for r in exported["deployment"].get("resources", [])}
 
 
 def test_a_second_up_changes_nothing(stack):
@@ -44,12 +43,45 @@ def test_more_workers_and_replicas_roll_out_and_prometheus_follows(stack):
     ({"kubeContext": "no-such-context"}, "kubeContext: \"no-such-context\""),
 ])
 def test_a_bad_target_gives_one_line_and_changes_nothing(stack, override, message):
-    before = _state(stack)
+    before = stack.state()
     result = stack.pulumi("up", "--yes", "--skip-preview", overrides=override, check=False)
     assert result.returncode != 0
     lines = [line for line in (result.stdout + result.stderr).splitlines() if message in line]
     assert lines, result.stdout + result.stderr
-    assert _state(stack) == before
+    assert stack.state() == before
+
+
+def test_the_selector_trap_is_named_before_deploying_and_scrapes_nothing(stack):
+    """A ServiceMonitor without the label the cluster's Prometheus selects: the program warns, and indeed the
+    operator generates no job for it."""
+    settings = stack.settings
+    result = stack.pulumi("up", "--yes", "--skip-preview", overrides={"serviceMonitorLabels": {}})
+    warnings = [line for line in result.stdout.splitlines() if "serviceMonitorLabels" in line
+                and "selected by no Prometheus" in line and "release" in line]
+    assert warnings, result.stdout
+    try:
+        prefix = f"serviceMonitor/{settings.namespace}/{settings.app_name}/"
+        time.sleep(30)  # several operator reconciliations
+        jobs = [job["job_name"] for job in generated_config(binaries()).get("scrape_configs", [])]
+        assert not [job for job in jobs if job.startswith(prefix)], jobs
+    finally:
+        stack.up()
+    calm = stack.pulumi("preview")
+    assert "selected by no Prometheus" not in calm.stdout
+
+
+def test_an_api_server_that_is_down_gives_one_line_and_changes_nothing(stack):
+    before = stack.state()
+    processes.stop("kube-apiserver")
+    try:
+        result = stack.pulumi("up", "--yes", "--skip-preview", check=False)
+    finally:
+        cluster.up(recorded()["nodes"])
+    assert result.returncode != 0
+    lines = [line for line in (result.stdout + result.stderr).splitlines()
+             if 'kubeContext: "dev"' in line and "does not answer" in line]
+    assert len(lines) == 1, result.stdout + result.stderr
+    assert stack.state() == before
 
 
 def test_destroy_removes_everything_and_the_namespace(stack):

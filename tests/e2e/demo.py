@@ -2,6 +2,7 @@
 import argparse
 import sys
 
+from localcluster.cluster import running
 from stacks.loader import load_offline
 from tests.e2e import alertmanager_cluster, scrape
 
@@ -11,9 +12,11 @@ def main(argv=None) -> int:
     parser.add_argument("--stack", default="dev")
     args = parser.parse_args(argv)
     settings = load_offline(args.stack).settings
-    for mode in ("per-worker-ports", "multiprocess"):
-        print(f"== {args.stack}: reference app in {mode} mode, {settings.web_concurrency} workers")
-        scrape.run(args.stack, mode, report=lambda line: print(f"  ok  {line}"))
+    # The scrape jobs come from prometheus-operator on the local cluster (started here if it does not run).
+    with running():
+        for mode in ("per-worker-ports", "multiprocess"):
+            print(f"== {args.stack}: reference app in {mode} mode, {settings.web_concurrency} workers")
+            scrape.run(args.stack, mode, report=lambda line: print(f"  ok  {line}"))
     replicas = max(settings.alertmanager.replicas, 2)
     print(f"== {args.stack}: Alertmanager cluster of {replicas} peers")
     alertmanager_cluster.run(replicas, report=lambda line: print(f"  ok  {line}"))

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.mark.parametrize("stack, mode", [("dev", "per-worker-ports"), ("prod", "per-worker-ports"),
                                          ("acceptance", "multiprocess")])
-def test_every_worker_is_scraped(stack, mode):
+def test_every_worker_is_scraped(local_cluster, stack, mode):
     checked = []
     scrape.run(stack, mode, report=checked.append)
     assert len(checked) == (10 if mode == "per-worker-ports" else 8), checked  # ran to the end
