@@ -38,5 +38,6 @@ for part, params in stack_parts(everything):
     resource = register_part(part, params, secrets, pulumi.ResourceOptions(provider=provider, depends_on=after))
     if part.component is None:
         namespace = resource
-    for key, value in part.exports(params).items():
+        continue
+    for key, value in resource.exports.items():
         pulumi.export(key, value)

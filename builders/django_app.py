@@ -142,9 +142,18 @@ def build_network_policy(app: AppParams) -> dict | None:
     }
 
 
-def metrics_ports(app: AppParams) -> dict[str, int]:
-    """Metrics port name → number, as the program exports it."""
-    return {port.name: port.port for port in app.identity.ports.metrics}
+def metrics_ports(deployment: dict) -> dict[str, int]:
+    """Metrics port name → number, read from a Deployment's container (as built, or as the engine registered it)."""
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    return {port["name"]: port["containerPort"] for port in container["ports"] if port["name"].startswith("metrics")}
+
+
+def app_exports(objects: list[dict]) -> dict:
+    """The stack outputs of the Django app, read from its Deployment and Service."""
+    [deployment] = [obj for obj in objects if obj["kind"] == "Deployment"]
+    [service] = [obj for obj in objects if obj["kind"] == "Service"]
+    return {"namespace": deployment["metadata"]["namespace"], "serviceName": service["metadata"]["name"],
+            "metricsPorts": metrics_ports(deployment)}
 
 
 def build_django_app(app: AppParams) -> list[dict]:

@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 from builders.alertmanager.config import config_text
 from builders.alertmanager.kubernetes import build_kubernetes_alertmanager, prometheus_alerting
-from builders.alertmanager.swarm import build_swarm_plan, prometheus_alerting_swarm, service_names
+from builders.alertmanager.swarm import build_swarm_plan, prometheus_alerting_swarm
 from builders.dashboard import build_dashboard_config_map
-from builders.django_app import build_django_app, metrics_ports
+from builders.django_app import app_exports, build_django_app
 from builders.namespace import build_namespace
 from builders.params import AlertmanagerParams, StackParams
 from builders.service_monitor import build_service_monitor
@@ -34,10 +34,10 @@ class Part:
     """Its Kubernetes objects: one file each in the offline render, one resource each under the engine."""
     files: Callable[[Any], dict[str, Any]] = _nothing
     """Further files of the offline render (path → YAML document, or text)."""
-    outputs: Callable[[Any], dict] = _nothing
-    """The component's outputs."""
-    exports: Callable[[Any], dict] = _nothing
-    """The stack outputs it contributes."""
+    exports: Callable[[list[dict]], dict] = _nothing
+    """The stack outputs it contributes (also its component's outputs), read from its objects. Under the engine
+    they are read from what the registered resources returned, so they never run ahead of the resources: after a
+    failed update they stay what the last successful write left."""
     backend: Literal["kubernetes", "swarm"] = "kubernetes"
     in_app_namespace: bool = False
     """Its objects live in the app's namespace, so they are registered after it."""
@@ -57,30 +57,22 @@ def _backend(name: str) -> Callable[[StackParams], AlertmanagerParams | None]:
 PARTS = (
     Part(None, lambda stack: stack.namespace, lambda namespace: [build_namespace(namespace)]),
     Part("django-observability:django_app:DjangoApp", lambda stack: stack.app, build_django_app,
-         outputs=lambda app: {"service_name": app.name, "metrics_ports": metrics_ports(app)},
-         exports=lambda app: {"namespace": app.identity.namespace, "serviceName": app.name,
-                              "metricsPorts": metrics_ports(app)},
-         in_app_namespace=True),
+         exports=app_exports, in_app_namespace=True),
     Part("django-observability:service_monitor:ServiceMonitor", lambda stack: stack.monitoring,
          lambda monitoring: [build_service_monitor(monitoring)],
-         outputs=lambda monitoring: {"name": monitoring.name},
-         exports=lambda monitoring: {"serviceMonitorName": monitoring.name}, in_app_namespace=True),
+         exports=lambda objects: {"serviceMonitorName": objects[0]["metadata"]["name"]}, in_app_namespace=True),
     Part("django-observability:slo:SloRules", lambda stack: stack.slo, lambda slo: [build_prometheus_rule(slo)],
          in_app_namespace=True),
     Part("django-observability:dashboard:Dashboard", lambda stack: stack.slo,
          lambda slo: [build_dashboard_config_map(slo)], in_app_namespace=True),
     Part("django-observability:alertmanager:KubernetesAlertmanager", _backend("kubernetes"),
          build_kubernetes_alertmanager, files=_alertmanager_config_file,
-         outputs=lambda alertmanager: {"prometheus_alerting": prometheus_alerting(alertmanager)},
-         exports=lambda alertmanager: {"alertmanagerPrometheusAlerting": prometheus_alerting(alertmanager)},
+         exports=lambda objects: {"alertmanagerPrometheusAlerting": prometheus_alerting(objects)},
          reads_credentials=True),
     Part("django-observability:alertmanager:SwarmAlertmanager", _backend("swarm"),
          files=lambda alertmanager: _alertmanager_config_file(alertmanager) | {
              "swarm/alertmanager-plan.yaml": build_swarm_plan(alertmanager),
              "prometheus/alerting-swarm.yml": {"alerting": prometheus_alerting_swarm()}},
-         outputs=lambda alertmanager: {"services": service_names(alertmanager),
-                                       "prometheus_alerting": prometheus_alerting_swarm()},
-         exports=lambda alertmanager: {"alertmanagerServices": service_names(alertmanager)},
          backend="swarm", reads_credentials=True),
 )
 

@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 
 from builders.parts import Part
-from components.resources import register, resource_name
+from components.resources import register, resource_name, returned_object
 
 
 class PartComponent(pulumi.ComponentResource):
@@ -15,9 +15,20 @@ class PartComponent(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__(part.component, params.name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        objects = part.objects(params)
         self.resources = [register(obj, child, **_secret_overrides(part, params, secrets, obj))
-                          for obj in part.objects(params)]
-        self.register_outputs(part.outputs(params))
+                          for obj in objects]
+        self.exports = _registered_exports(part, objects, self.resources)
+        self.register_outputs(self.exports)
+
+
+def _registered_exports(part: Part, objects: list[dict], resources: list[pulumi.CustomResource]) -> dict:
+    """The part's exports, keyed as built, valued from what the engine returned for the resources. Secrets are
+    left out: no export reads one, and reading one would make every export of the part secret."""
+    kept = [(obj, resource) for obj, resource in zip(objects, resources) if obj["kind"] != "Secret"]
+    values = pulumi.Output.all(*[returned_object(obj, resource) for obj, resource in kept]).apply(
+        lambda registered: part.exports(list(registered)))
+    return {key: values[key] for key in part.exports([obj for obj, _ in kept])}
 
 
 def _secret_overrides(part: Part, params: Any, secrets: Mapping[str, pulumi.Input[str]], obj: dict) -> dict:
@@ -36,9 +47,10 @@ def _secret_overrides(part: Part, params: Any, secrets: Mapping[str, pulumi.Inpu
 
 
 def register_part(part: Part, params: Any, secrets: Mapping[str, pulumi.Input[str]],
-                  opts: pulumi.ResourceOptions) -> pulumi.Resource | None:
+                  opts: pulumi.ResourceOptions) -> pulumi.Resource:
     """Register one part of the stack: the namespace at the top, Swarm's Docker resources through their own
-    component (pulumi_docker is imported for a Swarm stack only), everything else as a `PartComponent`."""
+    component (pulumi_docker is imported for a Swarm stack only), everything else as a `PartComponent`.
+    A component's `exports` are the stack outputs it contributes."""
     if part.component is None:
         [obj] = part.objects(params)
         return register(obj, opts)

@@ -56,3 +56,9 @@ def register(obj: dict, opts: pulumi.ResourceOptions, **overrides) -> pulumi.Cus
     opts = pulumi.ResourceOptions.merge(pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts),
                                         own)
     return pulumi.CustomResource(token, resource_name(obj), props, opts)
+
+
+def returned_object(obj: dict, resource: pulumi.CustomResource) -> pulumi.Output:
+    """`obj` as the engine returned it for its registered resource: an Output that resolves only once the
+    resource was written, and never when that write failed."""
+    return pulumi.Output.all(**{field: getattr(resource, field) for field in obj})

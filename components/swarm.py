@@ -34,7 +34,8 @@ class SwarmAlertmanager(pulumi.ComponentResource):
             data_raw=plan.apply(lambda p: p["config"]["data"]), opts=child)
         self.volumes = [docker.Volume(volume, name=volume, opts=child) for volume in skeleton["volumes"]]
         self.services = [self._service(service, child) for service in skeleton["services"]]
-        self.register_outputs(part.outputs(params))
+        self.exports = {"alertmanagerServices": pulumi.Output.all(*[service.name for service in self.services])}
+        self.register_outputs(self.exports)
 
     def _service(self, service: dict, child: pulumi.ResourceOptions) -> docker.Service:
         container = docker.ServiceTaskSpecContainerSpecArgs(

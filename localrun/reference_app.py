@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from builders.django_app import build_deployment, build_service
+from builders.django_app import build_deployment, build_service, metrics_ports
 from builders.params import stack_params
 from builders.service_monitor import build_service_monitor
 from localrun.processes import HOST, Process, free_port_block, http, wait_until
@@ -51,11 +51,6 @@ def local_objects(stack: str, mode: str, workers: int | None = None) -> tuple:
 def _container_env(deployment: dict) -> dict[str, str]:
     [container] = deployment["spec"]["template"]["spec"]["containers"]
     return {item["name"]: item["value"] for item in container["env"]}
-
-
-def _metrics_ports(deployment: dict) -> dict[str, int]:
-    [container] = deployment["spec"]["template"]["spec"]["containers"]
-    return {port["name"]: port["containerPort"] for port in container["ports"] if port["name"].startswith("metrics")}
 
 
 def _check_promtool(config_path: Path, report) -> None:
@@ -94,7 +89,7 @@ def running(stack: str, mode: str, report=print, workers: int | None = None, rul
     `rules(settings)`, when given, returns rule groups for Prometheus to evaluate."""
     settings, deployment, service, monitor = local_objects(stack, mode, workers)
     env = _container_env(deployment)
-    ports = _metrics_ports(deployment)
+    ports = metrics_ports(deployment)
     workers = int(env["WEB_CONCURRENCY"])
     assert len(ports) == (workers if mode == "per-worker-ports" else 1)
     name = service["metadata"]["name"]

@@ -32,4 +32,8 @@ if [ -n "${DJANGO_OBSERVABILITY_RENDER_DIR:-}" ]; then
   mkdir -p "$HOME"
 fi
 cd "$root"
+# What a killed run left in the stack's state (stale lock, its orphaned plugins, pending operations, a broken
+# state file) is repaired first, or named in one line; the CLI's PID marks its plugins for that (state_recovery.py).
+python3 "$root/tools/state_recovery.py" "$@"
+export DJANGO_OBSERVABILITY_ENGINE_PID=$$
 exec pulumi "$@"

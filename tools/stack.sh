@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Run a Pulumi command on one stack in render mode, creating the stack in the local state on first use:
+# Run a Pulumi command on one stack in render mode, creating the stack in the local state on first use (only a
+# stack with a Pulumi.<stack>.yaml exists):
 #   tools/stack.sh <stack> <pulumi command and flags>      e.g. tools/stack.sh prod preview --diff
 # The Kubernetes provider renders into rendered-by-engine/<stack>/ (override with DJANGO_OBSERVABILITY_RENDER_DIR).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 stack=$1
 shift
+if [ ! -f "$root/Pulumi.$stack.yaml" ]; then
+  echo "error: stack '$stack' does not exist: there is no Pulumi.$stack.yaml (the stacks are dev, acceptance, prod)" >&2
+  exit 1
+fi
 export DJANGO_OBSERVABILITY_RENDER_DIR="${DJANGO_OBSERVABILITY_RENDER_DIR:-rendered-by-engine/$stack}"
-"$root/tools/pulumi.sh" stack select --create "$stack" --non-interactive >/dev/null
+"$root/tools/pulumi.sh" stack select --create --stack "$stack" --non-interactive >/dev/null
 exec "$root/tools/pulumi.sh" "$@" --stack "$stack" --non-interactive

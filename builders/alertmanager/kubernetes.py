@@ -81,11 +81,12 @@ def build_network_policy(params: AlertmanagerParams) -> dict:
     }
 
 
-def prometheus_alerting(params: AlertmanagerParams) -> dict:
-    """For the Prometheus CR's spec.alerting: the operator resolves every pod behind the governing Service, so
-    alerts go to each peer, never through a load balancer."""
-    return {"alertmanagers": [{"namespace": params.settings.namespace, "name": GOVERNING_SERVICE, "port": "web",
-                               "apiVersion": "v2"}]}
+def prometheus_alerting(objects: list[dict]) -> dict:
+    """For the Prometheus CR's spec.alerting, read from the Alertmanager object: the operator resolves every pod
+    behind the governing Service, so alerts go to each peer, never through a load balancer."""
+    [alertmanager] = [obj for obj in objects if obj["kind"] == "Alertmanager"]
+    return {"alertmanagers": [{"namespace": alertmanager["metadata"]["namespace"], "name": GOVERNING_SERVICE,
+                               "port": "web", "apiVersion": "v2"}]}
 
 
 def build_kubernetes_alertmanager(params: AlertmanagerParams) -> list[dict]:

@@ -41,10 +41,6 @@ def build_swarm_plan(params: AlertmanagerParams) -> dict:
     }
 
 
-def service_names(params: AlertmanagerParams) -> list[str]:
-    return [peer.name for peer in peer_plan(params.settings.replicas)]
-
-
 def prometheus_alerting_swarm() -> dict:
     """prometheus.yml `alerting`: every peer through Swarm's per-task DNS, never through a load balancer."""
     return {"alertmanagers": [{"dns_sd_configs": [{"names": [f"tasks.{NETWORK_ALIAS}"], "type": "A", "port": WEB_PORT}]}]}

@@ -1,43 +1,17 @@
 """The program through the real Pulumi engine (CLI, Python language host, Kubernetes provider), in render mode,
 on a temporary local backend: what users run with `make up` / `make preview`."""
-import base64
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-import render
 from stacks.loader import ROOT, read_stack_file
-from tests.helpers import STACKS, without_patch_force
+from tests.engine.renders import engine_objects, offline_objects
+from tests.helpers import STACKS
 
 pytestmark = pytest.mark.engine
-ENGINE_BUILD_TIMEOUT = 3600
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    """Builds the engine on first use (cached outside the repository), then runs tools/stack.sh."""
-    built = subprocess.run([str(ROOT / "tools/pulumi-engine.sh")], capture_output=True, text=True,
-                           timeout=ENGINE_BUILD_TIMEOUT)
-    assert built.returncode == 0, built.stderr[-4000:]
-    home = tmp_path_factory.mktemp("engine")
-
-    def run(stack: str, *args: str, render_dir: Path | None = None, check: bool = True,
-            env: dict | None = None) -> subprocess.CompletedProcess:
-        env = {**os.environ, "DJANGO_OBSERVABILITY_BACKEND_URL": f"file://{home / 'state'}",
-               "DJANGO_OBSERVABILITY_RENDER_DIR": str(render_dir or home / "rendered" / stack), **(env or {})}
-        result = subprocess.run([str(ROOT / "tools/stack.sh"), stack, *args], capture_output=True, text=True,
-                                env=env, timeout=600, cwd=ROOT)
-        if check:
-            assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-        return result
-
-    run.home = home
-    return run
 
 
 def _state_files(home: Path) -> dict[str, str]:
@@ -78,23 +52,15 @@ def test_up_twice_second_changes_nothing(engine):
     assert f"{created[1]} unchanged" in second.stdout, second.stdout[-2000:]
 
 
-def _by_identity(objects):
-    return {(obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"]): obj for obj in objects}
-
-
 def test_engine_render_equals_offline_render(engine, tmp_path):
-    """The differences allowed: the provider turns a Secret's `stringData` into base64 `data`, and every registered
-    object carries the provider's patchForce annotation (components/resources.py)."""
+    """The two differences allowed (a Secret's base64 `data`, the patchForce annotation) are undone by
+    engine_objects."""
     engine_dir = tmp_path / "engine"
     engine("acceptance", "up", "--yes", "--skip-preview", render_dir=engine_dir)
-    from_engine = _by_identity(yaml.safe_load(path.read_text()) for path in engine_dir.rglob("*.yaml"))
-    render.render("acceptance", tmp_path / "offline")
-    offline = _by_identity(yaml.safe_load(path.read_text()) for path in (tmp_path / "offline/acceptance").glob("*.yaml"))
+    from_engine = engine_objects(engine_dir)
+    offline = offline_objects("acceptance", tmp_path / "offline")
     assert from_engine.keys() == offline.keys()
     for key, obj in from_engine.items():
-        obj = without_patch_force(obj)
-        if obj["kind"] == "Secret":
-            obj["stringData"] = {name: base64.b64decode(value).decode() for name, value in obj.pop("data").items()}
         assert obj == offline[key], key
 
 
