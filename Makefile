@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 RENDER_DIR := rendered-by-engine
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup tools render test test-fast up preview destroy e2e bench clean
+.PHONY: setup tools render test test-fast up preview destroy e2e bench swarm swarm-down clean
 
 $(VENV)/installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -20,11 +20,12 @@ $(VENV)/installed: requirements.txt requirements-dev.txt
 setup: $(VENV)/installed .venv-scan/installed
 	tools/install-system-packages.sh
 
-## The Pulumi engine and the Go-built tools (promtool with Kubernetes discovery, helm, actionlint), built from Go
-## modules into ~/.cache/django-observability once (the engine takes about 15 minutes cold), then reused.
+## The Pulumi engine, its Docker provider and the Go-built tools (promtool with Kubernetes discovery, helm,
+## actionlint), built from Go modules into ~/.cache/django-observability once (the engine takes about 15 minutes
+## cold, the Docker provider about 5), then reused.
 tools:
 	tools/pulumi-engine.sh >/dev/null
-	for tool in promtool helm actionlint; do tools/go-tool.sh $$tool >/dev/null; done
+	for tool in pulumi-resource-docker promtool helm actionlint; do tools/go-tool.sh $$tool >/dev/null; done
 
 ## Every object of a stack as YAML in rendered/$(STACK)/, offline (no Pulumi CLI, no cluster).
 render: $(VENV)/installed
@@ -57,6 +58,15 @@ e2e: setup
 ## Benchmarks side by side, as ratios, into bench/results/latest.md.
 bench: setup tools
 	$(PYTHON) -m bench --stack $(STACK)
+
+## A three-node Docker Swarm on this machine (root): one dockerd per network namespace, the stack's images loaded.
+## Prints each node's name, address, Docker endpoint and role; a second run reuses the running Swarm.
+swarm:
+	tools/swarm/up
+
+## Removes the local Swarm and everything `make swarm` made.
+swarm-down:
+	tools/swarm/down
 
 clean:
 	rm -rf rendered $(RENDER_DIR)

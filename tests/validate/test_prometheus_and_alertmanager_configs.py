@@ -74,7 +74,8 @@ def test_swarm_alerting_block_passes_promtool(tmp_path):
     """Render a Swarm variant of prod (its own stack file in a temporary project) and check Prometheus' side."""
     stack_file = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
     stack_file["config"]["django-observability:alertmanager"]["backend"] = "swarm"
-    stack_file["config"]["django-observability:alertmanager"]["swarm"] = {"nodes": ["node-a", "node-b", "node-c"]}
+    stack_file["config"]["django-observability:alertmanager"]["swarm"] = {
+        "nodes": ["node-a", "node-b", "node-c"], "advertiseAddresses": ["198.51.100.1", "198.51.100.2", "198.51.100.3"]}
     (tmp_path / "Pulumi.swarm.yaml").write_text(yaml.safe_dump(stack_file))
     written = render.render("swarm", tmp_path / "out", root=tmp_path)
     names = {path.relative_to(tmp_path / "out" / "swarm").as_posix() for path in written}

@@ -18,6 +18,7 @@ var tokens = map[string]string{
 	"docker_network": "Network",
 	"docker_volume":  "Volume",
 	"docker_config":  "ServiceConfig",
+	"docker_secret":  "Secret",
 	"docker_service": "Service",
 }
 
