@@ -89,4 +89,11 @@ def test_swarm_alerting_block_passes_promtool(tmp_path):
     plan = yaml.safe_load((tmp_path / "out/swarm/swarm/alertmanager-plan.yaml").read_text())
     assert [service["name"] for service in plan["services"]] == ["alertmanager_1", "alertmanager_2", "alertmanager_3"]
     assert plan["services"][0]["args"][2:] == ["--cluster.peer=tasks.alertmanager_2:9094",
-                                               "--cluster.peer=tasks.alertmanager_3:9094"]
+                                               "--cluster.peer=tasks.alertmanager_3:9094",
+                                               "--cluster.advertise-address=198.51.100.1:9094"]
+    # The Swarm config names its credentials' files (api_url_file, routing_key_file): the Alertmanager the stack
+    # runs (v0.28.1, built from its module; Debian's is older) must accept it.
+    swarm_config = tmp_path / "alertmanager-swarm.yml"
+    swarm_config.write_text(plan["config"]["data"])
+    result = _check(go_tool("amtool"), "check-config", str(swarm_config))
+    assert result.returncode == 0, result.stdout + result.stderr
