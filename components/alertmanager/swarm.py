@@ -5,6 +5,10 @@ own (`alertmanager_1` … `alertmanager_N`) and they share the network alias `al
 configs and secrets are never edited in place, so each is named after a hash of its content: a change is a new
 object that the services roll over to, and the old one is removed afterwards.
 
+Each peer's data (silences, notification log) is a volume on its own node, which that node's engine creates when
+the task first starts: a volume of the local driver exists on one node only, and the program talks to the manager
+alone, so it cannot create volumes on the other nodes (nor remove them: destroy leaves the data, like a PVC).
+
 Credentials never enter the config: each is a Docker secret, mounted as a file that alertmanager.yml names
 (`url_file`, `api_url_file`, …), so `docker config inspect` shows a config without them.
 
@@ -69,7 +73,6 @@ def build_swarm_plan(settings: AlertmanagerSettings, secrets: dict[str, str]) ->
         "network": {"name": swarm.network, "driver": "overlay", "attachable": True},
         "config": config,
         "secrets": credentials,
-        "volumes": [service["volume"]["name"] for service in services],
         "services": services,
     }
 
@@ -92,7 +95,6 @@ class SwarmAlertmanager(pulumi.ComponentResource):
         self.config = docker.ServiceConfig(f"{name}-config", name=config["name"], data_raw=config["data"], opts=child)
         self.secrets = {credential["key"]: self._secret(name, credential["key"], secrets[credential["key"]], child)
                         for credential in plan["secrets"]}
-        self.volumes = [docker.Volume(volume, name=volume, opts=child) for volume in plan["volumes"]]
         self.services = [self._service(service, child) for service in plan["services"]]
         self.register_outputs({"services": [service["name"] for service in plan["services"]],
                                "prometheus_alerting": prometheus_alerting_swarm()})
@@ -128,4 +130,4 @@ class SwarmAlertmanager(pulumi.ComponentResource):
                 docker.ServiceEndpointSpecPortArgs(target_port=port["target"], published_port=port["published"],
                                                    protocol=port["protocol"], publish_mode=port["mode"])
                 for port in service["ports"]]),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self.volumes))
+            opts=child)
