@@ -4,7 +4,7 @@ The archive (one layer, a config, a manifest naming the tag) loads with `ctr -n 
 containerd node and with `docker load` on a Docker engine, so one builder serves the Kubernetes and the Swarm runs.
 
     python3 tools/images/pack.py ROOTFS TAG ARCHIVE [--entrypoint JSON] [--cmd JSON] [--user UID:GID]
-                                 [--env K=V ...] [--workdir DIR] [--expose PORT ...]
+                                 [--env K=V ...] [--workdir DIR] [--expose PORT[/PROTO] ...]
 """
 import argparse
 import hashlib
@@ -16,11 +16,26 @@ import tempfile
 from pathlib import Path
 
 
+# File capabilities (e.g. cap_net_bind_service on a non-root DNS server) travel as this PAX record, which
+# containerd and Docker apply as the extended attribute when they unpack the layer.
+_CAPABILITY = "security.capability"
+
+
+def _capability(path: Path) -> str | None:
+    try:
+        value = os.getxattr(path, _CAPABILITY, follow_symlinks=False)
+    except OSError:  # no capability set, or a file system without extended attributes
+        return None
+    return value.decode("utf-8", "surrogateescape")  # tarfile writes it back byte for byte (hdrcharset=BINARY)
+
+
 def _layer(rootfs: Path, out: Path) -> str:
     """Write the layer tar with numeric owners and fixed times (so equal input gives an equal digest)."""
     def normalise(info: tarfile.TarInfo) -> tarfile.TarInfo:
         info.mtime = 0
         info.uname = info.gname = ""
+        if info.isfile() and (capability := _capability(rootfs / info.name)) is not None:
+            info.pax_headers = {**info.pax_headers, f"SCHILY.xattr.{_CAPABILITY}": capability}
         return info
 
     with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tar:
@@ -67,13 +82,14 @@ def main() -> None:
     parser.add_argument("--workdir")
     parser.add_argument("--expose", action="append", default=[])
     args = parser.parse_args()
-    image_config = {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", *args.env]}
+    env = dict(item.split("=", 1) for item in ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", *args.env])
+    image_config = {"Env": [f"{key}={value}" for key, value in env.items()]}
     for key, value in (("Entrypoint", args.entrypoint), ("Cmd", args.cmd), ("User", args.user),
                        ("WorkingDir", args.workdir)):
         if value:
             image_config[key] = value
     if args.expose:
-        image_config["ExposedPorts"] = {f"{port}/tcp": {} for port in args.expose}
+        image_config["ExposedPorts"] = {port if "/" in port else f"{port}/tcp": {} for port in args.expose}
     pack(args.rootfs, args.tag, args.archive, image_config)
 
 

@@ -1,0 +1,3 @@
+module django-observability/netcheck
+
+go 1.24

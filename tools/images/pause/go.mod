@@ -1,0 +1,3 @@
+module django-observability/pause
+
+go 1.24
