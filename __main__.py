@@ -5,14 +5,14 @@ import pulumi_kubernetes as k8s
 
 from components.alertmanager.kubernetes import KubernetesAlertmanager
 from components.alertmanager.routing import placeholder
-from components.alertmanager.swarm import SwarmAlertmanager
+from components.alertmanager.swarm import SwarmAlertmanager, docker_host_problem
 from components.dashboard import Dashboard
 from components.django_app import DjangoApp
 from components.manifest import namespace_object
 from components.resources import register
 from components.service_monitor import ServiceMonitor
 from components.slo import SloRules
-from stacks.loader import SettingsError, load_from_engine
+from stacks.loader import Problem, SettingsError, load_from_engine
 
 try:
     loaded = load_from_engine()
@@ -21,6 +21,11 @@ except SettingsError as error:
     raise pulumi.RunError(str(error)) from None
 
 settings, stack = loaded.settings, loaded.stack
+if settings.alertmanager.backend == "swarm":
+    unreachable = docker_host_problem(settings.alertmanager.swarm.docker_host)
+    if unreachable:
+        key, value = "alertmanager.swarm.dockerHost", settings.alertmanager.swarm.docker_host
+        raise pulumi.RunError(f"{Problem(key, value, unreachable)}; nothing was changed")
 if settings.render_yaml_to_directory:
     # Render mode writes files for review, so credentials stay placeholders there, as in the offline render.
     provider = k8s.Provider("kubernetes", render_yaml_to_directory=settings.render_yaml_to_directory)
@@ -45,8 +50,10 @@ if alertmanager.backend == "kubernetes":
                                      opts=pulumi.ResourceOptions(provider=provider))
     pulumi.export("alertmanagerPrometheusAlerting", cluster.prometheus_alerting)
 else:
+    # Render mode covers the Kubernetes provider only: the Swarm backend always deploys, with the real credentials.
     swarm = docker.Provider("swarm", host=alertmanager.swarm.docker_host)
-    cluster = SwarmAlertmanager(alertmanager.name, alertmanager, secrets, opts=pulumi.ResourceOptions(provider=swarm))
+    cluster = SwarmAlertmanager(alertmanager.name, alertmanager, loaded.secrets,
+                                opts=pulumi.ResourceOptions(provider=swarm))
     pulumi.export("alertmanagerServices", [service.name for service in cluster.services])
 
 pulumi.export("namespace", settings.namespace)

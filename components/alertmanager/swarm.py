@@ -20,6 +20,8 @@ hands out the same one (all peers then "see" 172.18.0.3 and gossip with themselv
 """
 import base64
 import hashlib
+import socket
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_docker as docker
@@ -75,6 +77,29 @@ def build_swarm_plan(settings: AlertmanagerSettings, secrets: dict[str, str]) ->
         "secrets": credentials,
         "services": services,
     }
+
+
+def docker_host_problem(docker_host: str, timeout: float = 5) -> str | None:
+    """Why no Docker engine answers `GET /_ping` at a unix:// or tcp:// endpoint, or None when one does (ssh:// is
+    left to the provider). Checked before anything is registered, so an unreachable Swarm changes nothing."""
+    url = urlsplit(docker_host)
+    if url.scheme == "unix":
+        family, address = socket.AF_UNIX, url.path
+    elif url.scheme == "tcp":
+        family, address = socket.AF_INET, (url.hostname, url.port or 2375)
+    else:
+        return None
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as connection:
+            connection.settimeout(timeout)
+            connection.connect(address)
+            connection.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+            status = connection.recv(64).split(b"\r\n", 1)[0].decode(errors="replace")
+    except OSError as error:
+        return f"cannot reach a Docker engine there ({error.strerror or error})"
+    if " 200 " not in f"{status} ":
+        return f"cannot reach a Docker engine there (it answered {status!r} to GET /_ping)"
+    return None
 
 
 def prometheus_alerting_swarm() -> dict:

@@ -48,7 +48,9 @@ def _swarm_config(stack="prod", nodes=("node-a", "node-b", "node-c")):
     return config, secret_keys
 
 
-def test_swarm_backend_resources():
+def test_swarm_backend_resources(monkeypatch):
+    # The program pings the Swarm manager before registering anything (tests/swarm does that for real).
+    monkeypatch.setattr("components.alertmanager.swarm.docker_host_problem", lambda docker_host: None)
     config, secret_keys = _swarm_config()
     mocks = run_program("prod", config, secret_keys)
     # Registration order follows asynchronous resolution, so compare in name order.
@@ -126,3 +128,30 @@ def test_secret_values_are_filled_in_and_secret_keys_listed():
     assert by_file["receivers"][0]["webhook_configs"][0]["url_file"] == "/s/hook"
     assert by_file["receivers"][1]["email_configs"][0]["auth_password_file"] == "/s/pw"
     assert "url" not in by_file["receivers"][0]["webhook_configs"][0]
+
+
+def test_docker_host_problem_names_why_nothing_answers(tmp_path):
+    import socket
+    import threading
+
+    from components.alertmanager.swarm import docker_host_problem
+
+    assert "No such file or directory" in docker_host_problem(f"unix://{tmp_path}/none.sock")
+    assert docker_host_problem("ssh://manager.example.test") is None  # left to the provider
+    path = tmp_path / "engine.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(path))
+        server.listen(2)
+
+        def answer(status: bytes):
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(1024)
+                connection.sendall(status + b"\r\nContent-Length: 2\r\n\r\nOK")
+
+        for status, expected in ((b"HTTP/1.1 200 OK", None), (b"HTTP/1.1 404 Not Found", "404")):
+            thread = threading.Thread(target=answer, args=(status,))
+            thread.start()
+            problem = docker_host_problem(f"unix://{path}")
+            thread.join(timeout=10)
+            assert problem is None if expected is None else expected in problem
