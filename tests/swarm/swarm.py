@@ -9,7 +9,6 @@ import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 
 from stacks.loader import ROOT
 
@@ -24,10 +23,6 @@ class Node:
     docker_host: str
     role: str
 
-    @property
-    def folder(self) -> Path:
-        return Path(self.docker_host.removeprefix("unix://")).parent
-
     def docker(self, *args: str, check: bool = True, timeout: float = 120) -> str:
         result = subprocess.run([DOCKER, "-H", self.docker_host, *args], capture_output=True, text=True,
                                 env=DOCKER_ENV, timeout=timeout)
@@ -36,9 +31,9 @@ class Node:
         return result.stdout + result.stderr
 
 
-def swarm_script(name: str) -> subprocess.CompletedProcess:
-    """tools/swarm/up or down; the first up builds images and starts the nodes (seconds with built images)."""
-    result = subprocess.run([str(ROOT / "tools/swarm" / name)], capture_output=True, text=True, timeout=1800)
+def swarm_script(name: str, *args: str) -> subprocess.CompletedProcess:
+    """tools/swarm/up, down or stop-node; the first up builds images and starts the nodes (seconds when built)."""
+    result = subprocess.run([str(ROOT / "tools/swarm" / name), *args], capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stderr[-4000:]
     return result
 

@@ -10,7 +10,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -286,7 +285,7 @@ def test_a_silence_on_one_peer_is_visible_on_the_others(stack):
 
 def test_a_firing_alert_gives_one_notification_with_one_node_stopped(stack, prometheus, webhook):
     stopped = stack.nodes[2]
-    os.kill(int((stopped.folder / "launcher.pid").read_text()), signal.SIGTERM)
+    swarm_script("stop-node", stopped.name)
     try:
         wait_until(f"{stopped.name} Down", lambda: f"{stopped.name} Down" in stack.manager.docker(
             "node", "ls", "--format", "{{.Hostname}} {{.Status}}"), timeout=120)

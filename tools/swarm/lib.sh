@@ -22,6 +22,11 @@ node_docker() { local node=$1; shift; "$DOCKER" -H "$(node_socket "$node")" "$@"
 node_alive() { node_docker "$1" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 log() { echo "swarm: [$(date +%H:%M:%S)] $*" >&2; }
+become_root() {  # network namespaces, the bridge and dockerd need root: re-run through sudo when it needs no password
+  [ "$(id -u)" = 0 ] && return
+  sudo -n true 2>/dev/null || fail "must run as root (network namespaces, a bridge, dockerd)"
+  exec sudo -n -E "$0" "$@"
+}
 fail() { echo "swarm: $*" >&2; exit 1; }
 wait_for() {  # wait_for SECONDS WHAT COMMAND...: poll once a second, fail with WHAT after SECONDS
   local seconds=$1 what=$2 deadline; shift 2
