@@ -7,7 +7,7 @@ export PYTHONPATH := $(CURDIR)
 
 NODES ?= 3
 
-.PHONY: setup tools images render golden test test-fast up preview destroy e2e bench clean cluster cluster-down
+.PHONY: setup tools images render golden test test-fast up preview destroy e2e bench clean cluster cluster-down swarm swarm-down
 
 $(VENV)/installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -78,6 +78,15 @@ e2e: setup
 ## Benchmarks side by side, as ratios, into bench/results/latest.md.
 bench: setup tools
 	$(PYTHON) -m bench --stack $(STACK)
+
+## A three-node Docker Swarm on this machine (root): one dockerd per network namespace, the stack's images loaded.
+## Prints each node's name, address, Docker endpoint and role; a second run reuses the running Swarm.
+swarm:
+	tools/swarm/up
+
+## Removes the local Swarm and everything `make swarm` made.
+swarm-down:
+	tools/swarm/down
 
 clean:
 	rm -rf rendered $(RENDER_DIR)

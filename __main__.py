@@ -5,10 +5,10 @@ import pulumi_kubernetes as k8s
 
 from builders.params import stack_params
 from builders.parts import stack_parts
-from components import kube_target
+from components import docker_target, kube_target
 from components.engine_settings import load_from_engine
 from components.part import register_part
-from stacks.loader import SettingsError, placeholder
+from stacks.loader import Problem, SettingsError, placeholder
 
 try:
     loaded = load_from_engine()
@@ -17,6 +17,10 @@ except SettingsError as error:
     raise pulumi.RunError(str(error)) from None
 
 settings = loaded.settings
+if settings.alertmanager.backend == "swarm" and (
+        unreachable := docker_target.problem(settings.alertmanager.swarm.docker_host)):
+    raise pulumi.RunError(str(Problem("alertmanager.swarm.dockerHost", settings.alertmanager.swarm.docker_host,
+                                      f"{unreachable}; nothing was changed")))
 if settings.render_yaml_to_directory:
     # Render mode writes files for review, so credentials stay placeholders there, as in the offline render.
     provider = k8s.Provider("kubernetes", render_yaml_to_directory=settings.render_yaml_to_directory)
@@ -35,7 +39,9 @@ if not settings.render_yaml_to_directory and (warning := kube_target.unselected_
 namespace = None
 for part, params in stack_parts(everything):
     after = [namespace] if part.in_app_namespace and namespace else []
-    resource = register_part(part, params, secrets, pulumi.ResourceOptions(provider=provider, depends_on=after))
+    # Render mode covers the Kubernetes provider only: the Swarm backend always deploys, with the real credentials.
+    credentials = loaded.secrets if part.backend == "swarm" else secrets
+    resource = register_part(part, params, credentials, pulumi.ResourceOptions(provider=provider, depends_on=after))
     if part.component is None:
         namespace = resource
         continue

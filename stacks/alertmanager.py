@@ -1,4 +1,5 @@
 """Settings of the Alertmanager cluster: where it runs, how many peers, and its routing."""
+import ipaddress
 import re
 from typing import Annotated, Literal
 
@@ -17,9 +18,18 @@ def _go_duration(value: str) -> str:
     return value
 
 
+def _ip_address(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ValueError("must be an IP address of a node (Alertmanager advertises an IP, not a name)") from None
+
+
 class SwarmSettings(Model):
     nodes: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")]] = []
     """Node hostnames, one per peer in peer order: peer i is pinned to nodes[i-1]."""
+    advertise_addresses: list[Annotated[str, AfterValidator(_ip_address)]] = []
+    """The nodes' IP addresses, in peer order: peer i gossips at advertiseAddresses[i-1]:9094, published on its node (inside a task Alertmanager would advertise the docker_gwbridge address, which every node reuses)."""
     docker_host: str = "unix:///var/run/docker.sock"
     """The Docker endpoint of a Swarm manager (unix://, tcp:// or ssh://)."""
     network: Name = "alertmanager"
@@ -59,6 +69,10 @@ class AlertmanagerSettings(Model):
                                  f"swarm.nodes must list {self.replicas} node(s), it lists {len(self.swarm.nodes)}")
             if len(set(self.swarm.nodes)) != len(self.swarm.nodes):
                 raise ValueError("swarm.nodes must not repeat a node: two peers on one node fail together")
+            if len(self.swarm.advertise_addresses) != self.replicas:
+                raise ValueError(f"each of the {self.replicas} peers gossips at its node's address: "
+                                 f"swarm.advertiseAddresses must list {self.replicas} address(es), "
+                                 f"it lists {len(self.swarm.advertise_addresses)}")
         if stack_name(info) == "prod" and self.replicas % 2 == 0:
             raise ValueError(f"prod refuses an even number of peers ({self.replicas}): prod runs 3 or 5 peers, "
                              "one per node, as kube-prometheus does; an even count adds a peer but no tolerated failure zone")

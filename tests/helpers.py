@@ -49,7 +49,21 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 def run_program(stack: str, config: dict[str, str], secret_keys: list[str],
                 mocks: RecordingMocks | None = None) -> RecordingMocks:
-    """Run __main__.py under mocks and return once every registration has resolved."""
+    """Run __main__.py under mocks and return once every registration has resolved. Mocks have no cluster and no
+    Docker engine to reach, so the program's checks of its targets (components/kube_target.py, docker_target.py;
+    tests/cluster and tests/swarm run them for real) see reachable ones that select everything."""
+    from unittest import mock
+
+    from components import docker_target, kube_target
+
+    with mock.patch.object(docker_target, "problem", lambda docker_host: None), \
+            mock.patch.object(kube_target, "problem", lambda context: None), \
+            mock.patch.object(kube_target, "unselected_warning", lambda *args: None):
+        return _run_program(stack, config, secret_keys, mocks)
+
+
+def _run_program(stack: str, config: dict[str, str], secret_keys: list[str],
+                 mocks: RecordingMocks | None) -> RecordingMocks:
     mocks = mocks or RecordingMocks()
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
     pulumi.runtime.set_all_config(config, secret_keys)

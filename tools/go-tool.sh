@@ -12,6 +12,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=versions.env
 source "$root/tools/versions.env"
 cache_root=${DJANGO_OBSERVABILITY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/django-observability}
+# The Docker provider is built from this repository's tools/docker-provider: keyed by its sources as well.
+docker_provider_key="$PULUMI_DOCKER_VERSION-$(cat "$root"/tools/docker-provider/{go.mod,go.sum,main.go} \
+  "$root"/tools/docker-provider/shim/{go.mod,shim.go} | sha256sum | cut -c1-12)"
 
 # unit | version | cold seconds on 2 cores | binaries
 UNITS="
@@ -25,6 +28,7 @@ coredns|$COREDNS_VERSION|420|coredns
 kube-router|$KUBE_ROUTER_VERSION|110|kube-router
 helm|$HELM_VERSION|90|helm
 actionlint|$ACTIONLINT_VERSION|30|actionlint
+docker-provider|$docker_provider_key|250|pulumi-resource-docker
 "
 
 log() { echo "go-tool: [$(date +%H:%M:%S)] $*" >&2; }
@@ -105,6 +109,10 @@ build_unit() {  # build_unit UNIT VERSION OUT
     actionlint)
       copymod "github.com/rhysd/actionlint@$version" "$work/m"
       (cd "$work/m" && go build -trimpath -o "$out/" ./cmd/actionlint) ;;
+    docker-provider)
+      # Its go.mod and go.sum pin every module; -mod=readonly keeps the build from changing them.
+      (cd "$root/tools/docker-provider" && GONOSUMDB=github.com/pulumi go build -mod=readonly -trimpath \
+        -tags no_compose -ldflags "-s -w -X main.version=$PULUMI_DOCKER_VERSION" -o "$out/pulumi-resource-docker" .) ;;
   esac
 }
 

@@ -4,27 +4,31 @@
 #
 # State lives in .pulumi-state/ (ignored by git; DJANGO_OBSERVABILITY_BACKEND_URL points elsewhere). The passphrase secrets provider reads PULUMI_CONFIG_PASSPHRASE;
 # when it is unset the project's documented demo passphrase is used (README: replace it before real use).
-# With the engine built by tools/pulumi-engine.sh, plugins come only from .pulumi-home/ (the kubernetes plugin is
-# installed there from the build), never downloaded. Render mode (DJANGO_OBSERVABILITY_RENDER_DIR) must never
+# With the engine built by tools/pulumi-engine.sh, plugins come only from .pulumi-home/ (the kubernetes and docker plugins are
+# installed there from their builds), never downloaded. Render mode (DJANGO_OBSERVABILITY_RENDER_DIR) must never
 # reach a cluster, so the provider then gets an empty HOME and no KUBECONFIG or in-cluster variables.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-engine_bin=$("$root/tools/pulumi-engine.sh")
 # shellcheck source=versions.env
 source "$root/tools/versions.env"
-k8s_version=$PULUMI_KUBERNETES_VERSION
+engine_bin=$("$root/tools/pulumi-engine.sh")
 
 export PATH="$engine_bin:$root/.venv/bin:$PATH"
 export PULUMI_BACKEND_URL="${DJANGO_OBSERVABILITY_BACKEND_URL:-file://$root/.pulumi-state}"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-django-observability-demo}"
 export PULUMI_SKIP_UPDATE_CHECK=true
 [[ "$PULUMI_BACKEND_URL" != file://* ]] || mkdir -p "${PULUMI_BACKEND_URL#file://}"
+install_plugin() {  # install_plugin NAME VERSION FILE: (re)install unless that very binary is installed already
+  if ! cmp -s "$3" "$PULUMI_HOME/plugins/resource-$1-v$2/pulumi-resource-$1"; then
+    pulumi plugin install resource "$1" "$2" --file "$3" --reinstall >&2
+  fi
+}
 if [ -x "$engine_bin/pulumi-resource-kubernetes" ]; then
   export PULUMI_HOME="$root/.pulumi-home" PULUMI_IGNORE_AMBIENT_PLUGINS=true
   export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-  if ! pulumi plugin ls 2>/dev/null | grep "kubernetes .*$k8s_version" >/dev/null; then
-    pulumi plugin install resource kubernetes "$k8s_version" --file "$engine_bin/pulumi-resource-kubernetes" >&2
-  fi
+  install_plugin kubernetes "$PULUMI_KUBERNETES_VERSION" "$engine_bin/pulumi-resource-kubernetes"
+  # The Docker provider of Swarm stacks, built here from Go modules (tools/docker-provider/).
+  install_plugin docker "$PULUMI_DOCKER_VERSION" "$("$root/tools/go-tool.sh" pulumi-resource-docker)"
 fi
 if [ -n "${DJANGO_OBSERVABILITY_RENDER_DIR:-}" ]; then
   unset KUBECONFIG KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT

@@ -8,14 +8,19 @@ from pydantic import BaseModel
 from stacks.routing import Route, RoutingConfig
 
 
-def alertmanager_config(routing: RoutingConfig, secrets: Mapping[str, str]) -> dict:
-    """alertmanager.yml as a plain dict, credentials taken from `secrets` (secret config key → value)."""
+def alertmanager_config(routing: RoutingConfig, secrets: Mapping[str, str],
+                        secret_files: Mapping[str, str] | None = None) -> dict:
+    """alertmanager.yml as a plain dict, credentials taken from `secrets` (secret config key → value), or, with
+    `secret_files` (secret config key → path), read by Alertmanager from files (`url_file`, `api_url_file`,
+    `routing_key_file`, `auth_password_file`), so that the config itself holds no credential."""
 
     def dump(model: BaseModel) -> dict:
         out = {}
         for name, value in model.model_dump(by_alias=True, exclude_defaults=False).items():
             if name.endswith("_secret"):
-                if value is not None:
+                if value is not None and secret_files is not None:
+                    out[f"{name.removesuffix('_secret')}_file"] = secret_files[value]
+                elif value is not None:
                     out[name.removesuffix("_secret")] = secrets[value]
             elif value not in (None, [], {}):
                 out[name] = value

@@ -1,4 +1,5 @@
 """The Alertmanager cluster: peer plan, both backends under mocks, routing model."""
+import base64
 import json
 
 import pytest
@@ -45,7 +46,8 @@ def test_network_policy_allows_gossip_tcp_and_udp_and_prometheus_on_9093():
 def _swarm_config(stack="prod", nodes=("node-a", "node-b", "node-c")):
     config, secret_keys = engine_config(stack)
     am = json.loads(config["django-observability:alertmanager"])
-    am |= {"backend": "swarm", "swarm": {"nodes": list(nodes)}}
+    am |= {"backend": "swarm", "swarm": {"nodes": list(nodes),
+                                         "advertiseAddresses": [f"198.51.100.{i}" for i in range(1, len(nodes) + 1)]}}
     config["django-observability:alertmanager"] = json.dumps(am)
     return config, secret_keys
 
@@ -57,12 +59,21 @@ def test_swarm_backend_resources():
     services = sorted(mocks.of_type("docker:index/service:Service"), key=lambda service: service.name)
     assert [service.name for service in services] == ["alertmanager_1", "alertmanager_2", "alertmanager_3"]
     assert len(mocks.of_type("docker:index/network:Network")) == 1
-    assert len(mocks.of_type("docker:index/volume:Volume")) == 3
+    assert not mocks.of_type("docker:index/volume:Volume")  # each node creates its peer's volume itself
     [docker_config] = mocks.of_type("docker:index/serviceConfig:ServiceConfig")
-    assert is_secret(docker_config.inputs["dataRaw"])
     text = reveal(docker_config.inputs["dataRaw"])
-    assert TEST_SECRETS["pagerdutyRoutingKey"] in text and yaml.safe_load(text)["route"]["receiver"] == "slack"
+    assert not any(value in text for value in TEST_SECRETS.values())
+    routing = yaml.safe_load(text)
+    assert routing["route"]["receiver"] == "slack"
+    assert routing["receivers"][0]["slack_configs"][0]["api_url_file"] == "/run/secrets/slackWebhookUrl"
     assert reveal(docker_config.inputs["name"]).startswith("alertmanager-")
+    credentials = {reveal(secret.inputs["name"]): secret.inputs["data"]
+                   for secret in mocks.of_type("docker:index/secret:Secret")}
+    assert sorted(name.rpartition("-")[0] for name in credentials) == [
+        "alertmanager-pagerdutyRoutingKey", "alertmanager-slackWebhookUrl"]
+    assert all(is_secret(data) for data in credentials.values())
+    assert sorted(base64.b64decode(reveal(data)).decode() for data in credentials.values()) == sorted(
+        TEST_SECRETS.values())
     [network] = mocks.of_type("docker:index/network:Network")
     assert network.inputs["driver"] == "overlay" and network.inputs["attachable"] is True
     for index, service in enumerate(services, start=1):
@@ -70,20 +81,40 @@ def test_swarm_backend_resources():
         args = spec["containerSpec"]["args"]
         assert f"--cluster.peer=tasks.alertmanager_{index}:9094" not in args
         assert sum(arg.startswith("--cluster.peer=") for arg in args) == 2
+        assert args[-1] == f"--cluster.advertise-address=198.51.100.{index}:9094"
         assert spec["placement"]["constraints"] == [f"node.hostname == node-{'abc'[index - 1]}"]
         assert spec["networksAdvanceds"][0]["aliases"] == ["alertmanager"]
-        assert reveal(service.inputs["endpointSpec"])["ports"][0]["publishedPort"] == 19092 + index
+        assert spec["containerSpec"]["mounts"] == [
+            {"type": "volume", "source": f"alertmanager_{index}_data", "target": "/alertmanager"}]
+        assert sorted(secret["fileName"] for secret in spec["containerSpec"]["secrets"]) == [
+            "/run/secrets/pagerdutyRoutingKey", "/run/secrets/slackWebhookUrl"]
+        endpoint = reveal(service.inputs["endpointSpec"])
+        assert endpoint["mode"] == "dnsrr"
+        assert endpoint["ports"] == [
+            {"targetPort": 9093, "publishedPort": 19092 + index, "protocol": "tcp", "publishMode": "host"},
+            {"targetPort": 9094, "publishedPort": 9094, "protocol": "tcp", "publishMode": "host"},
+            {"targetPort": 9094, "publishedPort": 9094, "protocol": "udp", "publishMode": "host"}]
     assert not mocks.of_type("kubernetes:monitoring.coreos.com/v1:Alertmanager")
 
 
-def test_config_name_changes_with_content():
+def test_config_name_changes_with_content_and_secret_names_with_the_credential():
     from builders.alertmanager.swarm import build_swarm_plan
 
-    settings = AlertmanagerSettings(backend="swarm", replicas=1, swarm={"nodes": ["a"]})
-    first = build_swarm_plan(alertmanager_params(settings, "x", PROMETHEUS, {}))["config"]["name"]
-    changed = settings.model_copy(update={"routing": RoutingConfig(resolve_timeout="10m")})
-    assert build_swarm_plan(alertmanager_params(changed, "x", PROMETHEUS, {}))["config"]["name"] != first
-    assert build_swarm_plan(alertmanager_params(settings, "x", PROMETHEUS, {}))["config"]["name"] == first
+    settings = AlertmanagerSettings.model_validate({
+        "backend": "swarm", "replicas": 1, "swarm": {"nodes": ["a"], "advertiseAddresses": ["198.51.100.1"]},
+        "routing": {"route": {"receiver": "hook"},
+                    "receivers": [{"name": "hook", "webhook_configs": [{"url_secret": "hookUrl"}]}]}})
+
+    def plan(settings, secrets):
+        return build_swarm_plan(alertmanager_params(settings, "x", PROMETHEUS, secrets))
+
+    first = plan(settings, {"hookUrl": "http://one/"})
+    changed = settings.model_copy(update={"routing": settings.routing.model_copy(update={"resolve_timeout": "10m"})})
+    assert plan(changed, {"hookUrl": "http://one/"})["config"]["name"] != first["config"]["name"]
+    rotated = plan(settings, {"hookUrl": "http://two/"})
+    assert rotated["config"] == first["config"]
+    assert rotated["secrets"][0]["name"] != first["secrets"][0]["name"]
+    assert plan(settings, {"hookUrl": "http://one/"}) == first
 
 
 def test_secret_values_are_filled_in_and_secret_keys_listed():
@@ -99,3 +130,34 @@ def test_secret_values_are_filled_in_and_secret_keys_listed():
     assert config["receivers"][1]["email_configs"][0]["auth_password"] == "pw"
     assert config["receivers"][1]["email_configs"][0]["from"] == "am@example.test"
     assert config["route"]["routes"][0]["continue"] is True and "continue" not in config["route"]
+    by_file = alertmanager_config(routing, {}, secret_files={"hookUrl": "/s/hook", "smtpPassword": "/s/pw"})
+    assert by_file["receivers"][0]["webhook_configs"][0]["url_file"] == "/s/hook"
+    assert by_file["receivers"][1]["email_configs"][0]["auth_password_file"] == "/s/pw"
+    assert "url" not in by_file["receivers"][0]["webhook_configs"][0]
+
+
+def test_docker_host_problem_names_why_nothing_answers(tmp_path):
+    import socket
+    import threading
+
+    from components.docker_target import problem as docker_host_problem
+
+    assert "No such file or directory" in docker_host_problem(f"unix://{tmp_path}/none.sock")
+    assert docker_host_problem("ssh://manager.example.test") is None  # left to the provider
+    path = tmp_path / "engine.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(path))
+        server.listen(2)
+
+        def answer(status: bytes):
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(1024)
+                connection.sendall(status + b"\r\nContent-Length: 2\r\n\r\nOK")
+
+        for status, expected in ((b"HTTP/1.1 200 OK", None), (b"HTTP/1.1 404 Not Found", "404")):
+            thread = threading.Thread(target=answer, args=(status,))
+            thread.start()
+            problem = docker_host_problem(f"unix://{path}")
+            thread.join(timeout=10)
+            assert problem is None if expected is None else expected in problem

@@ -31,19 +31,22 @@ from tests.helpers import engine_config, run_program
 config, secret_keys = engine_config(sys.argv[1])
 if sys.argv[2] == "swarm":
     am = json.loads(config["django-observability:alertmanager"])
-    am |= {"backend": "swarm", "swarm": {"nodes": ["node-a", "node-b", "node-c"]}}
+    am |= {"backend": "swarm", "swarm": {"nodes": ["node-a", "node-b", "node-c"],
+                                         "advertiseAddresses": ["198.51.100.1", "198.51.100.2", "198.51.100.3"]}}
     config["django-observability:alertmanager"] = json.dumps(am)
 run_program(sys.argv[1], config, secret_keys)
 print(json.dumps(sorted(name for name in sys.modules if name.startswith("pulumi"))))
 """
 
 
-PROJECT_MODULES = {"stacks", "builders", "components", "localrun", "render", "bench", "tests", "policy", "rules"}
+PROJECT_MODULES = {"stacks", "builders", "components", "localrun", "localcluster", "render", "bench", "tests", "policy",
+                   "rules"}
 MAY_IMPORT = {
     "stacks": {"stacks"},
     "builders": {"stacks", "builders"},
     "components": {"stacks", "builders", "components"},
-    "localrun": {"stacks", "builders", "localrun"},
+    "localcluster": {"stacks", "localcluster"},
+    "localrun": {"stacks", "builders", "localrun", "localcluster"},
 }
 
 

@@ -7,7 +7,7 @@ import yaml
 
 import render
 from localrun.scrape_config import prometheus_config
-from localrun.tools import require_binary
+from localrun.tools import go_tool, require_binary
 from stacks.loader import ROOT
 from tests.helpers import STACKS
 
@@ -39,7 +39,8 @@ def test_swarm_alerting_block_passes_promtool(tmp_path):
     """Render a Swarm variant of prod (its own stack file in a temporary project) and check Prometheus' side."""
     stack_file = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
     stack_file["config"]["django-observability:alertmanager"]["backend"] = "swarm"
-    stack_file["config"]["django-observability:alertmanager"]["swarm"] = {"nodes": ["node-a", "node-b", "node-c"]}
+    stack_file["config"]["django-observability:alertmanager"]["swarm"] = {
+        "nodes": ["node-a", "node-b", "node-c"], "advertiseAddresses": ["198.51.100.1", "198.51.100.2", "198.51.100.3"]}
     (tmp_path / "Pulumi.swarm.yaml").write_text(yaml.safe_dump(stack_file))
     written = render.render("swarm", tmp_path / "out", root=tmp_path)
     names = {path.relative_to(tmp_path / "out" / "swarm").as_posix() for path in written}
@@ -53,4 +54,11 @@ def test_swarm_alerting_block_passes_promtool(tmp_path):
     plan = yaml.safe_load((tmp_path / "out/swarm/swarm/alertmanager-plan.yaml").read_text())
     assert [service["name"] for service in plan["services"]] == ["alertmanager_1", "alertmanager_2", "alertmanager_3"]
     assert plan["services"][0]["args"][2:] == ["--cluster.peer=tasks.alertmanager_2:9094",
-                                               "--cluster.peer=tasks.alertmanager_3:9094"]
+                                               "--cluster.peer=tasks.alertmanager_3:9094",
+                                               "--cluster.advertise-address=198.51.100.1:9094"]
+    # The Swarm config names its credentials' files (api_url_file, routing_key_file): the Alertmanager the stack
+    # runs (v0.28.1, built from its module; Debian's is older) must accept it.
+    swarm_config = tmp_path / "alertmanager-swarm.yml"
+    swarm_config.write_text(plan["config"]["data"])
+    result = _check(go_tool("amtool"), "check-config", str(swarm_config))
+    assert result.returncode == 0, result.stdout + result.stderr
