@@ -222,3 +222,21 @@ def test_probe_and_scrape_traffic_do_not_dilute_availability(tmp_path):
         for series in (users, users + probes)]
     result = _run_tests(tmp_path, settings, tests)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_sloth_labels_on_every_slo_rule_and_alert(tmp_path):
+    """slothLabels: Sloth's labels on every SLO record and alert, and the alert still fires with them."""
+    tier = TIERS[0]
+    settings = _settings(tier.name, slothLabels=True)
+    sloth = {"sloth_service": "app-django", "sloth_slo": "availability", "sloth_id": "app-django-availability"}
+    slo_rules = [rule for group in rule_groups(settings) if "-slo-" in group["name"] for rule in group["rules"]]
+    assert slo_rules and all(sloth.items() <= rule["labels"].items() for rule in slo_rules)
+    [slo] = settings.slos
+    [alert] = burn_rate_alerts(settings, slo)
+    minutes = _minutes(tier.long) + MARGIN
+    above = str(tier.factor("30d") * slo.error_budget * 2 * PER_MINUTE)
+    tests = [{"interval": "1m", "input_series": _series(above, minutes), "alert_rule_test": [
+        {"eval_time": f"{minutes}m", "alertname": "ErrorBudgetBurn",
+         "exp_alerts": [{"exp_labels": alert["labels"], "exp_annotations": alert["annotations"]}]}]}]
+    result = _run_tests(tmp_path, settings, tests)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
