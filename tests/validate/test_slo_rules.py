@@ -61,9 +61,7 @@ def _settings(tier: str | None, period: str = "30d", **stack):
 
 
 def _series(errors_per_minute: str, minutes: int) -> list[dict]:
-    good = PER_MINUTE - Decimal(errors_per_minute)
-    return [{"series": f'{RESPONSES}{{{WORKER}, status="200"}}', "values": f"0+{good}x{minutes}"},
-            {"series": f'{RESPONSES}{{{WORKER}, status="500"}}', "values": f"0+{errors_per_minute}x{minutes}"}]
+    return _app_series("app", "app-django", errors_per_minute, minutes)
 
 
 def _spike_series(errors_per_minute: str, quiet: int, spike: int) -> list[dict]:
