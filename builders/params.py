@@ -15,7 +15,7 @@ from stacks.model import image_version
 from stacks.ports import PortPlan
 from stacks.relabel import RelabelConfig
 from stacks.settings import StackSettings
-from stacks.slo import SloSpec
+from stacks.slo import EXCLUDED_VIEWS, SloSpec
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,9 @@ class SloParams(_OfTheApp):
     labels: dict[str, str]
     """Of the PrometheusRule: the app's labels plus the ServiceMonitor's, so the same Prometheus selects both."""
     slos: tuple[SloSpec, ...]
+    excluded_views: tuple[str, ...]
+    """Views no SLI counts: stacks/slo.py's EXCLUDED_VIEWS, then the stack's sloExcludedViews."""
+    sloth_labels: bool
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,7 @@ def stack_params(stack: str, settings: StackSettings, secrets: Mapping[str, str]
                       dict(settings.scanner_skips), tuple(settings.http_allowed_namespaces), prometheus),
         monitoring=MonitoringParams(identity, monitor_labels, settings.metrics_path, settings.scrape_interval,
                                     settings.scrape_timeout, relabelings, tuple(settings.metric_relabelings)),
-        slo=SloParams(identity, monitor_labels, tuple(settings.slos)),
+        slo=SloParams(identity, monitor_labels, tuple(settings.slos),
+                      tuple(dict.fromkeys((*EXCLUDED_VIEWS, *settings.slo_excluded_views))), settings.sloth_labels),
         alertmanager=alertmanager_params(settings.alertmanager, settings.part_of, prometheus, secrets),
     )

@@ -17,7 +17,7 @@ from stacks.model import (IMAGE, Duration, stack_name, Image, KubernetesLabels, 
 from stacks.ports import PortPlan, plan_ports
 from stacks.relabel import RelabelConfig
 from stacks.rules import LABEL_NAME, dns1123_label
-from stacks.slo import SloSpec
+from stacks.slo import SloSpec, ViewName
 
 SecurityControl = Literal["readOnlyRootFilesystem", "networkPolicy"]
 Reason = Annotated[str, Field(min_length=10, description="why, in a sentence a reviewer can check")]
@@ -103,6 +103,11 @@ class StackSettings(Model):
     slos: list[SloSpec] = [SloSpec(name="availability", objective=Decimal("99"))]
     """SLOs of the app: name, objective (percent), period (30d or 28d), sli (availability or latency) and which
     burn-rate alerts fire. Rendered as a PrometheusRule, plus a Grafana dashboard."""
+    slo_excluded_views: list[ViewName] = []
+    """Further Django views (URL names, the `view` label) whose requests no SLI counts, besides health and
+    prometheus-django-metrics, which are always excluded."""
+    sloth_labels: bool = False
+    """Add Sloth's sloth_service, sloth_slo and sloth_id labels to every SLO rule, for Sloth's Grafana dashboards."""
 
     # Alerting
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()

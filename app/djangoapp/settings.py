@@ -18,7 +18,9 @@ ROOT_URLCONF = "djangoapp.urls"
 WSGI_APPLICATION = "djangoapp.wsgi.application"
 USE_TZ = True
 
-INSTALLED_APPS = ["django.contrib.contenttypes", "django_prometheus", "shop"]
+# shop before django_prometheus: shop's ready() listens for the first database connection (which registers the
+# service-window collector), and django_prometheus' ready() opens it, to count applied and unapplied migrations.
+INSTALLED_APPS = ["django.contrib.contenttypes", "shop", "django_prometheus"]
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -26,6 +28,8 @@ MIDDLEWARE = [
 ]
 DATABASES = {"default": {"ENGINE": "django_prometheus.db.backends.sqlite3",
                          "NAME": os.environ.get("DJANGO_DB_PATH", "/tmp/reference-app.sqlite3")}}
+CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache"}}
+PROMETHEUS_EXPORT_MIGRATIONS = True
 
 BIND_HOST = os.environ.get("BIND_HOST", "0.0.0.0")
 WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", "1"))

@@ -2,8 +2,12 @@ from django.urls import path
 
 from shop import views
 
+# Named routes: the name is the `view` label of django-prometheus' metrics ("health" is excluded from every SLI).
 urlpatterns = [
-    path("", views.index),
-    path("health/", views.health),
-    path("fail/", views.fail),
+    path("", views.index, name="index"),
+    path("health/", views.health, name="health"),
+    path("fail/", views.fail, name="fail"),
+    path("crash/", views.crash, name="crash"),
+    path("db-error/", views.database_error, name="db-error"),
+    path("orders/", views.order_round_trip, name="orders"),
 ]

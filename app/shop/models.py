@@ -1,4 +1,5 @@
 from django.db import models
+from django_prometheus.models import ExportModelOperationsMixin
 
 
 class Component(models.Model):
@@ -13,3 +14,10 @@ class Component(models.Model):
 
     def in_window(self, moment) -> bool:
         return self.last_start <= moment < self.last_end or self.next_start <= moment < self.next_end
+
+
+class Order(ExportModelOperationsMixin("order"), models.Model):
+    """An order; its inserts, updates and deletes are counted by django-prometheus (`model="order"`)."""
+
+    item = models.CharField(max_length=64)
+    quantity = models.PositiveIntegerField()

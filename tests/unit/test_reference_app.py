@@ -3,12 +3,17 @@ per process): metrics ports only inside gunicorn workers, the collector register
 database, and gunicorn's access-log line split into fields."""
 import json
 import os
+import re
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
-from stacks.loader import ROOT
+from builders.params import stack_params
+from builders.slo import sli_rules
+from stacks.loader import ROOT, load_offline
+from stacks.slo import LATENCY_BUCKETS, SloSpec
 
 APP = ROOT / "app"
 
@@ -72,3 +77,29 @@ def test_access_log_line_is_split_into_fields():
         "status": 200, "size": 14134, "referer": None, "agent": "Prometheus/2.11.0"}
     untouched = {"logger": "gunicorn.error", "event": line}
     assert combined_logformat(None, "info", dict(untouched)) == untouched
+
+
+EXPOSED_BOUNDS = """
+import json, re
+from django.core.management import call_command
+from django.test import Client
+from prometheus_client import generate_latest
+call_command("migrate", verbosity=0)
+assert Client().get("/").status_code == 200
+text = generate_latest().decode()
+print(json.dumps(sorted(set(re.findall(
+    r'^django_http_requests_latency_seconds_by_view_method_bucket\\{[^}]*le="([^"]+)"', text, re.M)))))
+"""
+
+
+def test_latency_sli_selects_bucket_bounds_the_app_exposes(tmp_path):
+    """Every threshold a latency SLO accepts renders an `le` the reference app's histogram really has: the app
+    writes 1 as "1.0", and an SLI on le="1" would stay empty while every request is slow."""
+    exposed = set(_django(EXPOSED_BOUNDS, DJANGO_DB_PATH=str(tmp_path / "db.sqlite3")))
+    rendered = set()
+    for threshold in LATENCY_BUCKETS:
+        slo = SloSpec(name="latency", objective=99, sli="latency", latency_threshold=threshold)
+        params = replace(stack_params("dev", load_offline("dev").settings).slo, slos=(slo,))
+        [expr] = {rule["expr"] for rule in sli_rules(params, slo) if rule["record"] == "slo:sli_error:ratio_rate5m"}
+        rendered |= set(re.findall(r'le="([^"]+)"', expr))
+    assert len(rendered) == len(LATENCY_BUCKETS) and rendered <= exposed, (sorted(rendered - exposed), sorted(exposed))
