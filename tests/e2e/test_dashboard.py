@@ -12,7 +12,8 @@ from localrun.processes import HOST, http, wait_until
 from localrun.reference_app import running
 from stacks.slo import SloSpec
 
-pytestmark = pytest.mark.e2e
+# The reference app is scraped with the jobs prometheus-operator generates on the local cluster.
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("local_cluster")]
 
 STACK = "prod"  # both kinds of SLI
 WHOLE_SECOND = SloSpec(name="latency-1s", objective=99, sli="latency", latency_threshold=1)

@@ -3,12 +3,13 @@ import pytest
 
 from tests.e2e import scrape
 
-pytestmark = pytest.mark.e2e
+# The reference app is scraped with the jobs prometheus-operator generates on the local cluster.
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("local_cluster")]
 
 
 @pytest.mark.parametrize("stack, mode", [("dev", "per-worker-ports"), ("prod", "per-worker-ports"),
                                          ("acceptance", "multiprocess")])
-def test_every_worker_is_scraped(local_cluster, stack, mode):
+def test_every_worker_is_scraped(stack, mode):
     checked = []
     scrape.run(stack, mode, report=checked.append)
     assert len(checked) == (10 if mode == "per-worker-ports" else 8), checked  # ran to the end
