@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from stacks.loader import ROOT
-from tests.e2e.harness import HOST, Process, free_port_block, http, wait_until
+from localrun.processes import HOST, Process, free_port_block, http, wait_until
 
 pytestmark = pytest.mark.e2e
 BUILD = ROOT / "tools/images/build.sh"
