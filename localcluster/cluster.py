@@ -10,7 +10,7 @@ from pathlib import Path
 from localcluster import addons, control_plane, network, node as node_daemons, pki, processes
 from localcluster.layout import (API_PORT, CONTROL_PLANE_IP, KUBELET_SYSCTLS, KUBECONFIG, PROMETHEUS_NAME,
                                  PROMETHEUS_NAMESPACE, ROOT, STATE, nodes, record, recorded)
-from localcluster.progress import say, wait_for
+from localcluster.progress import say, wait_until
 
 BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl",
             "kube-router", "bridge")
@@ -91,18 +91,18 @@ def up(node_count: int) -> None:
         network.node_up(n, all_nodes)
     say("control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler")
     control_plane.start(found)
-    wait_for("the API server to be ready", api_ready, timeout=90)
+    wait_until(api_ready, "the API server to be ready", timeout=90)
     say("nodes: containerd, kubelet, kube-proxy, kube-router")
     for n in all_nodes:
         node_daemons.start(n, found, tags["pause"])
     for n in all_nodes:
-        wait_for(f"containerd on {n.name}", n.containerd_socket.exists, timeout=30)
+        wait_until(n.containerd_socket.exists, f"containerd on {n.name}", timeout=30)
         for name, archive in archives.items():
             node_daemons.import_image(n, archive)
-    wait_for(f"{node_count} node(s) Ready", lambda: _ready_nodes(found) == node_count, timeout=120)
+    wait_until(lambda: _ready_nodes(found) == node_count, f"{node_count} node(s) Ready", timeout=120)
     say("add-ons: CoreDNS, prometheus-operator and its CRDs, Prometheus")
     addons.start(found, tags, found["operator-dir"])
-    wait_for("CoreDNS and Prometheus to be ready", lambda: _addons_ready(found), timeout=240, interval=2)
+    wait_until(lambda: _addons_ready(found), "CoreDNS and Prometheus to be ready", timeout=240, interval=2)
     say(f"local cluster ready in {time.monotonic() - started:.0f}s; KUBECONFIG={KUBECONFIG.relative_to(ROOT)}")
 
 

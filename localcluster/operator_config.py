@@ -15,7 +15,7 @@ import yaml
 
 from localcluster.addons import apply, kubectl
 from localcluster.layout import PROMETHEUS_NAME, PROMETHEUS_NAMESPACE, RELEASE_LABEL
-from localcluster.progress import wait_for
+from localcluster.progress import wait_until
 
 SCRATCH_NAMESPACE = "operator-oracle"
 
@@ -45,7 +45,7 @@ def jobs_for(binaries: dict, service_monitor: dict, timeout: float = 180) -> lis
         return len(found) == len(monitor["spec"]["endpoints"])
 
     try:
-        wait_for(f"the operator to generate jobs for {name}", generated, timeout=timeout, interval=1)
+        wait_until(generated, f"the operator to generate jobs for {name}", timeout=timeout, interval=1)
     finally:
         kubectl(binaries, "delete", "servicemonitor", "-n", SCRATCH_NAMESPACE, name, "--wait=false", check=False)
     return sorted(found, key=lambda job: int(job["job_name"].rsplit("/", 1)[1]))

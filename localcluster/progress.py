@@ -1,4 +1,4 @@
-"""Timestamped progress lines and bounded waits, shared by every step."""
+"""Timestamped progress lines and bounded waits, shared by the local cluster, the local runtime and the tests."""
 import sys
 import time
 from typing import Callable
@@ -8,15 +8,16 @@ def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def wait_for(what: str, check: Callable[[], bool], timeout: float, interval: float = 0.5) -> None:
-    """Poll `check` until it returns true; raise with `what` after `timeout` seconds."""
+def wait_until(check: Callable, what: str, timeout: float = 30.0, interval: float = 0.2):
+    """Call `check` until it returns a truthy value, at most `timeout` seconds; its last value is returned."""
     deadline = time.monotonic() + timeout
-    while True:
+    last_error = None
+    while time.monotonic() < deadline:
         try:
-            if check():
-                return
-        except Exception:  # noqa: BLE001 - a check that raises is simply not ready yet
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+            value = check()
+            if value:
+                return value
+        except Exception as error:  # the thing may not be up yet: keep the reason for the timeout message
+            last_error = error
         time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}" + (f" (last error: {last_error})" if last_error else ""))

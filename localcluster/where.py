@@ -6,7 +6,7 @@ import urllib.request
 from localcluster.addons import kubectl
 from localcluster.cluster import binaries
 from localcluster.layout import KUBECONFIG, PROMETHEUS_NAMESPACE, ROOT
-from localcluster.progress import wait_for
+from localcluster.progress import wait_until
 
 
 def prometheus_url() -> str:
@@ -31,7 +31,7 @@ def wait_until_scraped(namespace: str, expected: int, timeout: float = 300) -> l
         found = active_targets(namespace)
         return len(found) == expected and all(t["health"] == "up" for t in found)
 
-    wait_for(f"{expected} targets up in namespace {namespace}", ready, timeout=timeout, interval=3)
+    wait_until(ready, f"{expected} targets up in namespace {namespace}", timeout=timeout, interval=3)
     return found
 
 

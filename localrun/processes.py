@@ -7,22 +7,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from localcluster.progress import wait_until  # noqa: F401 - the one bounded wait, used from here too
+
 HOST = "127.0.0.1"
 
-
-def wait_until(check, what: str, timeout: float = 30.0, interval: float = 0.2):
-    """Call `check` until it returns a truthy value, at most `timeout` seconds; its last value is returned."""
-    deadline = time.monotonic() + timeout
-    last_error = None
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-            if value:
-                return value
-        except Exception as error:  # the thing may not be up yet: keep the reason for the timeout message
-            last_error = error
-        time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}" + (f" (last error: {last_error})" if last_error else ""))
 
 
 def _port_free(port: int) -> bool:

@@ -5,13 +5,13 @@ import gzip
 import json
 import socket
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 
 from localcluster import addons
 from localcluster.cluster import binaries
 from localcluster.layout import PROMETHEUS_NAME, PROMETHEUS_NAMESPACE, STATE
+from localcluster.progress import wait_until
 
 _BINARIES = {}
 
@@ -56,18 +56,8 @@ def query(expr: str) -> list[dict]:
 
 
 def wait(what: str, check, timeout: float, interval: float = 2.0):
-    """Poll until `check()` returns something truthy and return it; fail the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-            if last:
-                return last
-        except Exception as error:  # noqa: BLE001 - not ready yet
-            last = error
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last: {last!r}")
+    """Poll until `check()` returns something truthy and return it, at most `timeout` seconds."""
+    return wait_until(check, what, timeout, interval)
 
 
 @contextlib.contextmanager
