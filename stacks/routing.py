@@ -161,13 +161,17 @@ class RoutingConfig(RoutingModel):
             raise ValueError(f"route names receiver {unknown[0]!r}, which is not among the receivers {names}")
         return self
 
+    def secret_references(self) -> list[tuple[str, str]]:
+        """(where, secret config key) of every credential this routing reads, e.g.
+        ("receivers[0].slack_configs[0].api_url_secret", "slackWebhookUrl")."""
+        references = []
+        for index, receiver in enumerate(self.receivers):
+            for kind in ("webhook_configs", "email_configs", "slack_configs", "pagerduty_configs"):
+                for position, config in enumerate(getattr(receiver, kind)):
+                    references += [(f"receivers[{index}].{kind}[{position}].{name}", value)
+                                   for name, value in config if name.endswith("_secret") and value]
+        return references
+
     def secret_keys(self) -> list[str]:
         """The secret config keys this routing reads, in order of first use."""
-        keys: list[str] = []
-        for receiver in self.receivers:
-            for config in (*receiver.webhook_configs, *receiver.email_configs, *receiver.slack_configs,
-                           *receiver.pagerduty_configs):
-                for name, value in config:
-                    if name.endswith("_secret") and value and value not in keys:
-                        keys.append(value)
-        return keys
+        return list(dict.fromkeys(key for _, key in self.secret_references()))
