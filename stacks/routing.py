@@ -34,12 +34,13 @@ def _matcher(value: str) -> str:
     return value
 
 
+def _group_label(name: str) -> str:
+    return name if name == "..." else prometheus_label_name(name)
+
+
 def _group_by(names: list[str]) -> list[str]:
     if "..." in names and len(names) > 1:
         raise ValueError("group_by takes either '...' (every label) alone or label names")
-    for name in names:
-        if name != "...":
-            prometheus_label_name(name)
     return names
 
 
@@ -117,7 +118,7 @@ class Receiver(RoutingModel):
 
 class Route(RoutingModel):
     receiver: str | None = None
-    group_by: Annotated[LabelNames, AfterValidator(_group_by)] | None = None
+    group_by: Annotated[list[Annotated[str, AfterValidator(_group_label)]], AfterValidator(_group_by)] | None = None
     group_wait: Duration | None = None
     group_interval: Interval | None = None
     repeat_interval: Interval | None = None
