@@ -157,6 +157,8 @@ class RoutingConfig(RoutingModel):
             raise ValueError(f"receiver names must be unique; {', '.join(duplicates)} appears more than once")
         if not self.route.receiver:
             raise ValueError("the root route must name a receiver")
+        if self.route.matchers:
+            raise ValueError("the root route must not have matchers: it receives every alert (Alertmanager refuses them)")
         unknown = [name for name in self.route.receivers() if name not in names]
         if unknown:
             raise ValueError(f"route names receiver {unknown[0]!r}, which is not among the receivers {names}")

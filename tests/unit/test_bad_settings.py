@@ -107,9 +107,11 @@ CASES = [
     ({"slos": [{"name": "availability", "objective": True}]}, set(), "dev", "slos[0].objective", "true",
      "not true or false"),
     # What Alertmanager refuses later.
-    ({"alertmanager": {"routing": {"receivers": [{"name": "a"}], "route": {"receiver": "a",
-                                                                           "matchers": ['team=~"("']}}}},
-     set(), "dev", "alertmanager.routing.route.matchers[0]", 'team=~', "RE2 regular expression"),
+    ({"alertmanager": {"routing": {"receivers": [{"name": "a"}], "route": {"receiver": "a", "routes": [
+        {"receiver": "a", "matchers": ['team=~"("']}]}}}},
+     set(), "dev", "alertmanager.routing.route.routes[0].matchers[0]", 'team=~', "RE2 regular expression"),
+    ({"alertmanager": {"routing": {"receivers": [{"name": "a"}], "route": {"receiver": "a", "matchers": ["a=b"]}}}},
+     set(), "dev", "alertmanager.routing", "matchers", "the root route must not have matchers"),
     ({"alertmanager": {"routing": {"receivers": [{"name": "a"}], "route": {"receiver": "a", "group_by": ["a-b"]}}}},
      set(), "dev", "alertmanager.routing.route.group_by[0]", '"a-b"', "not a Prometheus label name"),
     ({"alertmanager": {"routing": {"receivers": [{"name": "a"}], "route": {"receiver": "a",
