@@ -367,3 +367,13 @@ def test_a_huge_value_is_echoed_cut_short():
     with pytest.raises(SettingsError) as raised:
         validate("dev", BASE | {"replicas": ["x" * 10**6] * 1000}, set())
     assert len(str(raised.value.problems[0])) < 250
+
+
+@pytest.mark.parametrize("image, version", [("example/app:_v1", "v1"), ("example/app:1.0-", "1.0"),
+                                            ("example/app:___", "unversioned"), ("example/app:" + "a" * 62 + "_b", "a" * 62)])
+def test_the_version_label_derived_from_any_valid_tag_is_a_valid_label_value(image, version):
+    from builders.params import stack_params
+    from stacks.rules import kubernetes_label_value
+
+    labels = stack_params("dev", validate("dev", BASE | {"image": image}, set())).app.identity.labels
+    assert labels["app.kubernetes.io/version"] == kubernetes_label_value(version)
