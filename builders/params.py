@@ -11,7 +11,7 @@ from builders.labels import common_labels, selector_labels
 from builders.relabel import static_label
 from stacks.alertmanager import AlertmanagerSettings
 from stacks.loader import placeholder
-from stacks.model import image_version
+from stacks.model import image_version, instance_label
 from stacks.ports import PortPlan
 from stacks.relabel import RelabelConfig
 from stacks.settings import StackSettings
@@ -132,7 +132,7 @@ def alertmanager_params(settings: AlertmanagerSettings, part_of: str, prometheus
 
 def stack_params(stack: str, settings: StackSettings, secrets: Mapping[str, str] | None = None) -> StackParams:
     """Every part's parameters; `secrets` defaults to a placeholder for each credential the routing reads."""
-    labels = common_labels(settings.app_name, f"{settings.app_name}-{stack}", "web", settings.part_of,
+    labels = common_labels(settings.app_name, instance_label(settings.app_name, stack), "web", settings.part_of,
                            image_version(settings.image))
     identity = AppIdentity(settings.app_name, settings.namespace, stack, labels, selector_labels(labels),
                            settings.port_plan())

@@ -8,7 +8,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 from pydantic import BaseModel
 
-from stacks.loader import PROJECT, LoadedStack, Problem, SettingsError, split_config, validate
+from stacks.loader import PROJECT, ROOT, LoadedStack, Problem, SettingsError, read_stack_file, split_config, validate
 from stacks.settings import StackSettings
 
 RENDER_DIR_ENV = "DJANGO_OBSERVABILITY_RENDER_DIR"
@@ -30,6 +30,10 @@ def _json_or_text(value: str):
 def load_from_engine() -> LoadedStack:
     """Settings from the engine's config. Structured settings arrive as JSON text and are decoded here."""
     stack = pulumi.get_stack()
+    if (ROOT / f"Pulumi.{stack}.yaml").exists():
+        # The CLI has read it already, more leniently (dates, no caps on nesting or aliases): the same reading as
+        # the offline render's refuses what that one refuses.
+        read_stack_file(stack)
     everything = runtime_config.get_config_env() | runtime_config.CONFIG.get()
     plain, secret_keys = split_config(stack, everything, lambda key, value: runtime_config.is_config_secret(key))
     problems, decoded = [], {}

@@ -1,20 +1,30 @@
 """Settings of the Alertmanager cluster: where it runs, how many peers, and its routing."""
 import ipaddress
-import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
+from stacks.durations import parse_go_duration
 from stacks.model import Image, Model, Name, Port, ResourceQuantities, Resources, stack_name
 from stacks.routing import RoutingConfig
+from stacks.rules import Pattern, matching
 
-_GO_DURATION = re.compile(r"^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$")
+_DOCKER_HOST = Pattern(r"unix:///[!-~]+|tcp://[A-Za-z0-9.-]+(?::(?P<tcp_port>[0-9]{1,5}))?"
+                       r"|ssh://(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(?::(?P<ssh_port>[0-9]{1,5}))?")
+Hostname = matching(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", "must be a node hostname (letters, digits, '.' and '-')")
 
 
 def _go_duration(value: str) -> str:
-    # The Alertmanager CR's `retention` takes only h, m, s and ms (no d, w or y).
-    if not value or not _GO_DURATION.match(value):
-        raise ValueError("must be a duration in h, m, s and ms only, such as 120h (the Alertmanager CRD has no d or w)")
+    parse_go_duration(value)
+    return value
+
+
+def _docker_host(value: str) -> str:
+    match = _DOCKER_HOST.fullmatch(value)
+    port = match and (match["tcp_port"] or match["ssh_port"])
+    if not match or (port and not 1 <= int(port) <= 65535):
+        raise ValueError("must be a Docker endpoint unix:///<socket path>, tcp://<host>[:<port>] or "
+                         "ssh://[<user>@]<host>[:<port>], with a port of 1-65535")
     return value
 
 
@@ -26,11 +36,11 @@ def _ip_address(value: str) -> str:
 
 
 class SwarmSettings(Model):
-    nodes: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")]] = []
+    nodes: list[Hostname] = []
     """Node hostnames, one per peer in peer order: peer i is pinned to nodes[i-1]."""
     advertise_addresses: list[Annotated[str, AfterValidator(_ip_address)]] = []
     """The nodes' IP addresses, in peer order: peer i gossips at advertiseAddresses[i-1]:9094, published on its node (inside a task Alertmanager would advertise the docker_gwbridge address, which every node reuses)."""
-    docker_host: str = "unix:///var/run/docker.sock"
+    docker_host: Annotated[str, AfterValidator(_docker_host)] = "unix:///var/run/docker.sock"
     """The Docker endpoint of a Swarm manager (unix://, tcp:// or ssh://)."""
     network: Name = "alertmanager"
     """The attachable overlay network the peers gossip on."""
@@ -73,6 +83,10 @@ class AlertmanagerSettings(Model):
                 raise ValueError(f"each of the {self.replicas} peers gossips at its node's address: "
                                  f"swarm.advertiseAddresses must list {self.replicas} address(es), "
                                  f"it lists {len(self.swarm.advertise_addresses)}")
+            last = self.swarm.first_published_port + self.replicas - 1
+            if last > 65535:
+                raise ValueError(f"swarm.firstPublishedPort {self.swarm.first_published_port} with {self.replicas} "
+                                 f"peers publishes up to port {last}; the last must be at most 65535")
         if stack_name(info) == "prod" and self.replicas % 2 == 0:
             raise ValueError(f"prod refuses an even number of peers ({self.replicas}): prod runs 3 or 5 peers, "
                              "one per node, as kube-prometheus does; an even count adds a peer but no tolerated failure zone")

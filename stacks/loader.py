@@ -5,38 +5,20 @@ problem is reported at once as `<stack key>: <value> — <rule>`.
 Credentials are not settings: they are secret config keys that the Alertmanager routing names. Under the engine
 they arrive as secret Outputs; offline, they cannot be decrypted and are replaced by clearly marked placeholders.
 """
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from stacks import stack_file
+from stacks.problems import PROJECT, Problem, SettingsError
 from stacks.settings import StackSettings
 
-PROJECT = "django-observability"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass(frozen=True)
-class Problem:
-    key: str
-    value: Any
-    rule: str
-
-    def __str__(self) -> str:
-        shown = "(unset)" if self.value is None else json.dumps(self.value, default=str, sort_keys=True)
-        if len(shown) > 120:
-            shown = shown[:117] + "..."
-        return f"{PROJECT}:{self.key}: {shown} — {self.rule}"
-
-
-class SettingsError(Exception):
-    def __init__(self, stack: str, problems: list[Problem]):
-        self.problems = problems
-        lines = "\n".join(f"  {problem}" for problem in problems)
-        super().__init__(f"stack {stack!r} has {len(problems)} invalid setting(s); nothing was changed:\n{lines}")
+READ_NAMESPACES = (PROJECT, "kubernetes", "docker", "pulumi")
+"""Config namespaces something reads: this program, its providers (pulumi-kubernetes, pulumi-docker for the Swarm
+backend) and the Pulumi CLI. A key in any other namespace is a typo that every reader would ignore."""
 
 
 @dataclass(frozen=True)
@@ -73,17 +55,32 @@ def _problems(error: ValidationError) -> list[Problem]:
     return problems
 
 
+def _settings_keys() -> set[str]:
+    return {field.alias or name for name, field in StackSettings.model_fields.items()}
+
+
 def validate(stack: str, plain: dict[str, Any], secret_keys: set[str]) -> StackSettings:
-    """Validate plain settings (camelCase keys) and check that every credential the routing names is a secret."""
+    """Validate plain settings (camelCase keys) and check that the secrets are exactly the credentials the routing
+    reads: each one set, none that nothing reads, and none named like a setting."""
     try:
         settings = StackSettings.model_validate(plain, context={"stack": stack})
     except ValidationError as error:
         raise SettingsError(stack, _problems(error)) from None
-    missing = [Problem(key, None, "the Alertmanager routing reads this credential; set it with "
-                                  f"`pulumi config set --secret {key} <value>`")
-               for key in settings.alertmanager.routing.secret_keys() if key not in secret_keys]
-    if missing:
-        raise SettingsError(stack, missing)
+    references = settings.alertmanager.routing.secret_references()
+    read = {key for _, key in references}
+    problems = [Problem(f"alertmanager.routing.{location}", key,
+                        f"names the setting {key}, not a credential: name a secret config key of its own "
+                        "(such as slackWebhookUrl) and set that one with `pulumi config set --secret`")
+                for location, key in references if key in _settings_keys()]
+    named_like_settings = {problem.value for problem in problems}
+    problems += [Problem(key, None, "the Alertmanager routing reads this credential; set it with "
+                                    f"`pulumi config set --secret {key} <value>`")
+                 for key in sorted(read - secret_keys - named_like_settings)]
+    problems += [Problem(key, "[secret]", "is a secret that nothing reads: the Alertmanager routing reads "
+                                          f"{', '.join(sorted(read)) or 'no credential'}")
+                 for key in sorted(secret_keys - read)]
+    if problems:
+        raise SettingsError(stack, problems)
     return settings
 
 
@@ -94,14 +91,19 @@ def placeholder(key: str) -> str:
 
 
 def split_config(stack: str, config: dict[str, Any], is_secret) -> tuple[dict[str, Any], set[str]]:
-    """Project-namespace keys → (plain settings, secret keys). A secret that names a setting is refused."""
-    fields = {field.alias or name for name, field in StackSettings.model_fields.items()}
+    """Namespaced config keys → (plain settings, secret keys) of this program. A key in a namespace nothing reads
+    (a misspelt project name) and a secret that names a setting are refused."""
+    fields = _settings_keys()
     plain, secret, problems = {}, set(), []
     for full_key, value in config.items():
         namespace, _, key = full_key.partition(":")
-        if namespace != PROJECT:
+        if namespace not in READ_NAMESPACES:
+            problems.append(Problem(key, "[secret]" if is_secret(full_key, value) else value,
+                                    f"is in a namespace nothing reads; this program reads {PROJECT}:, its providers "
+                                    f"{', '.join(name + ':' for name in READ_NAMESPACES[1:])}", namespace))
+        elif namespace != PROJECT:
             continue
-        if not is_secret(full_key, value):
+        elif not is_secret(full_key, value):
             plain[key] = value
         elif key in fields:
             problems.append(Problem(key, "[secret]", "is a setting, not a credential: set it without --secret"))
@@ -113,14 +115,8 @@ def split_config(stack: str, config: dict[str, Any], is_secret) -> tuple[dict[st
 
 
 def read_stack_file(stack: str, root: Path = ROOT) -> dict[str, Any]:
-    path = root / f"Pulumi.{stack}.yaml"
-    if not path.exists():
-        raise SettingsError(stack, [Problem("stack", stack, f"has no stack file {path.name}")])
-    document = yaml.safe_load(path.read_text()) or {}
-    config = document.get("config") or {}
-    if not isinstance(config, dict):
-        raise SettingsError(stack, [Problem("config", config, f"{path.name} must hold a mapping under config:")])
-    return config
+    """`Pulumi.<stack>.yaml`'s config, read with the Pulumi CLI's rules (stacks/stack_file.py)."""
+    return stack_file.read_stack_file(stack, root)
 
 
 def load_offline(stack: str, root: Path = ROOT) -> LoadedStack:

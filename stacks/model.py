@@ -1,18 +1,25 @@
 """The base of every settings model, and the value types several of them share."""
-import re
+import types
+import typing
+from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from stacks.durations import parse_duration
-from stacks.rules import dns1123_label, kubernetes_label_key, kubernetes_label_value
+from stacks.rules import (Pattern, dns1123_label, kubernetes_label_key, kubernetes_label_value,
+                          prometheus_label_name)
 
-_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
-IMAGE = re.compile(
-    r"^(?P<repository>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
-    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+_QUANTITY = Pattern(r"(?P<number>[0-9]+(?:\.[0-9]+)?)(?P<suffix>m|k|M|G|T|Ki|Mi|Gi|Ti)?")
+_SUFFIXES = {None: Decimal(1), "m": Decimal("0.001"), "k": Decimal(10**3), "M": Decimal(10**6),
+             "G": Decimal(10**9), "T": Decimal(10**12), "Ki": Decimal(2**10), "Mi": Decimal(2**20),
+             "Gi": Decimal(2**30), "Ti": Decimal(2**40)}
+IMAGE = Pattern(
+    r"(?P<repository>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?"
 )
+_NUMBERS = (int, float, Decimal)
 
 
 def _duration(value: str) -> str:
@@ -20,24 +27,44 @@ def _duration(value: str) -> str:
     return value
 
 
+def quantity_value(value: str) -> Decimal:
+    """A Kubernetes quantity as a number (250m → 0.25, 1Ki → 1024), for comparing requests with limits."""
+    match = _QUANTITY.fullmatch(value)
+    return Decimal(match["number"]) * _SUFFIXES[match["suffix"]]
+
+
 def _quantity(value: str) -> str:
-    if not _QUANTITY.match(value):
+    if not _QUANTITY.fullmatch(value):
         raise ValueError("must be a Kubernetes quantity such as 250m, 1, 512Mi or 2Gi")
     return value
 
 
+def _memory(value: str) -> str:
+    if value.endswith("m"):
+        raise ValueError(f"{value} means {quantity_value(value)} bytes (m is milli); memory takes Mi, Gi, M or G, "
+                         "such as 512Mi")
+    return value
+
+
 def _image(value: str) -> str:
-    if not IMAGE.match(value):
+    if not IMAGE.fullmatch(value):
         raise ValueError("must be an image reference repository[:tag][@sha256:<64 hex>] in lowercase")
     return value
 
 
 def image_version(image: str) -> str:
-    """The image tag (or the start of its digest), for the app.kubernetes.io/version label."""
-    match = IMAGE.match(image)
-    if match["tag"]:
-        return match["tag"][:63].rstrip("-_.")
+    """The app.kubernetes.io/version label of an image: its tag (or the start of its digest) cut to a valid label
+    value, which starts and ends alphanumeric (a Docker tag may start with _ or end with . or -)."""
+    match = IMAGE.fullmatch(image)
+    tag = match["tag"].strip("-_.")[:63].rstrip("-_.") if match["tag"] else ""
+    if tag:
+        return tag
     return match["digest"].removeprefix("sha256:")[:12] if match["digest"] else "unversioned"
+
+
+def instance_label(app_name: str, stack: str) -> str:
+    """The app.kubernetes.io/instance label of an app in a stack."""
+    return f"{app_name}-{stack}"
 
 
 def stack_name(info: ValidationInfo) -> str | None:
@@ -52,13 +79,44 @@ def _label_map(labels: dict[str, str]) -> dict[str, str]:
     return labels
 
 
+def _prometheus_label_map(labels: dict[str, str]) -> dict[str, str]:
+    for name in labels:
+        prometheus_label_name(name)
+    return labels
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only spaces")
+    return value
+
+
+def _reason(value: str) -> str:
+    if len(value.strip()) < 10:
+        raise ValueError("must give the reason in at least 10 characters besides spaces, a sentence a reviewer can check")
+    return value
+
+
 Port = Annotated[int, Field(ge=1, le=65535)]
 Duration = Annotated[str, AfterValidator(_duration)]
 Quantity = Annotated[str, AfterValidator(_quantity)]
+MemoryQuantity = Annotated[Quantity, AfterValidator(_memory)]
 Image = Annotated[str, AfterValidator(_image)]
 Name = Annotated[str, AfterValidator(dns1123_label)]
 KubernetesLabels = Annotated[dict[str, str], AfterValidator(_label_map)]
+PrometheusLabels = Annotated[dict[str, str], AfterValidator(_prometheus_label_map)]
+"""Labels on series or alerts: Prometheus label names (no leading __), any values."""
 LabelValue = Annotated[str, AfterValidator(kubernetes_label_value)]
+Text = Annotated[str, AfterValidator(_not_blank)]
+"""Free text that must say something."""
+Reason = Annotated[str, AfterValidator(_reason)]
+"""Why a secure default or a check is relaxed."""
+
+
+def _numeric(annotation) -> bool:
+    """int, float or Decimal, or an optional one."""
+    optional = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    return any(argument in _NUMBERS for argument in (typing.get_args(annotation) if optional else (annotation,)))
 
 
 class Model(BaseModel):
@@ -66,6 +124,15 @@ class Model(BaseModel):
     the reference generator reads it (stacks/reference.py), so that loading settings does not parse source."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_as_numbers(cls, value, info: ValidationInfo):
+        """pydantic reads true as 1 for a number; a number setting refuses true and false. Strings of digits stay
+        accepted: `pulumi config set` writes every number as a string."""
+        if isinstance(value, bool) and _numeric(cls.model_fields[info.field_name].annotation):
+            raise ValueError("must be a number, not true or false")
+        return value
 
 
 class UpstreamModel(Model):
@@ -78,7 +145,7 @@ class UpstreamModel(Model):
 class ResourceQuantities(Model):
     cpu: Quantity
     """CPU as a Kubernetes quantity (250m, 1)."""
-    memory: Quantity
+    memory: MemoryQuantity
     """Memory as a Kubernetes quantity (256Mi, 1Gi)."""
 
 
@@ -89,6 +156,16 @@ class Resources(Model):
     """What the scheduler reserves."""
     limits: ResourceQuantities
     """What the container may use at most."""
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self):
+        # kube-apiserver refuses a pod whose request exceeds its limit.
+        for name in ("cpu", "memory"):
+            request, limit = getattr(self.requests, name), getattr(self.limits, name)
+            if quantity_value(request) > quantity_value(limit):
+                raise ValueError(f"requests.{name} {request} exceeds limits.{name} {limit}; Kubernetes refuses a "
+                                 "request above its limit")
+        return self
 
     def to_kubernetes(self) -> dict:
         return self.model_dump()

@@ -4,9 +4,13 @@
     python -m stacks.reference --table     print the settings table (Markdown)
     python -m stacks.reference --readme    rewrite the settings table in README.md
 
-Pulumi makes every declared key without a default required, so each optional setting is declared with the model's
-default; the model stays the one place the defaults are written. Credentials are not declared: a declared secret
-without a value would be required in every stack, and a secret cannot have a default.
+Pulumi checks declared config before the program runs and refuses with its own message, so the block declares
+nothing Pulumi would check: no `type` (Pulumi would refuse `webConcurrency: "three"` as "must be of type
+'integer'" before this program says which rule it breaks), and only the optional settings, each with the model's
+default (a declared key without a default is required by Pulumi, which would refuse a missing kubeContext with
+its own message too). The required settings are named in the header comment instead; the model stays the one
+place the defaults are written. Credentials are not declared: a declared secret without a value would be required
+in every stack, and a secret cannot have a default.
 """
 import argparse
 import ast
@@ -25,14 +29,19 @@ from stacks.model import Model, UpstreamModel
 from stacks.settings import StackSettings
 
 STACKS = ("dev", "acceptance", "prod")
-HEADER = """\
-# Generated from stacks/settings.py by `python -m stacks.reference --write`; tests check that it agrees.
-"""
 
 
-def _pulumi_type(annotation) -> str | None:
-    """Pulumi's config types are string, integer, boolean and arrays of those; a structured setting (a mapping, or
-    a list of mappings) is declared untyped."""
+def _header() -> str:
+    required = ", ".join(field.alias for field in StackSettings.model_fields.values() if field.is_required())
+    return (
+        "# Generated from stacks/settings.py by `python -m stacks.reference --write`; tests check that it agrees.\n"
+        "# Every optional setting is declared with its default and no type: the program checks each value and says\n"
+        "# which rule it breaks. Required in every stack file, so not declared here: " + required + ".\n"
+    )
+
+
+def _type_name(annotation) -> str | None:
+    """string, integer or boolean for a scalar setting (the README's type column); None for a structured one."""
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, getattr(__import__("types"), "UnionType")):
         annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
@@ -86,24 +95,16 @@ def _defaults() -> dict:
 
 
 def config_block() -> dict:
-    defaults, block = _defaults(), {}
-    for name, field in StackSettings.model_fields.items():
-        entry = {}
-        kind = _pulumi_type(field.annotation)
-        if kind:
-            entry["type"] = kind
-        entry["description"] = " ".join(description(StackSettings, name).split())
-        if not field.is_required():
-            default = defaults[field.alias]
-            entry["default"] = "" if default is None else default
-        block[field.alias] = entry
-    return block
+    defaults = _defaults()
+    return {field.alias: {"description": " ".join(description(StackSettings, name).split()),
+                          "default": "" if defaults[field.alias] is None else defaults[field.alias]}
+            for name, field in StackSettings.model_fields.items() if not field.is_required()}
 
 
 def project_file() -> str:
     document = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
     document["config"] = config_block()
-    return HEADER + yaml.safe_dump(document, sort_keys=False, width=120)
+    return _header() + yaml.safe_dump(document, sort_keys=False, width=120)
 
 
 def _rows(model: type[Model], defaults: dict, per_stack: list[dict], prefix: str = ""):
@@ -117,7 +118,7 @@ def _rows(model: type[Model], defaults: dict, per_stack: list[dict], prefix: str
         if isinstance(annotation, type) and issubclass(annotation, Model) and not issubclass(annotation, UpstreamModel):
             yield from _rows(annotation, default or {}, values, key + ".")
             continue
-        kind = _pulumi_type(annotation) or ("list" if typing.get_origin(annotation) is list else "object")
+        kind = _type_name(annotation) or ("list" if typing.get_origin(annotation) is list else "object")
         shown = _show(default) if default is not None or not field.is_required() else "required"
         yield key, kind, shown, [_show(value) if value is not None else "" for value in values], description(model, name)
 

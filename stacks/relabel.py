@@ -5,14 +5,12 @@ accepts an invalid ServiceMonitor and silently drops it at reconcile time, so ev
 `pulumi preview` time, instead. Rendering it (prometheus.yml's snake_case, the operator's camelCase) is
 builders/relabel.py.
 """
-import re
 from typing import Literal
 
-import re2
 from pydantic import field_validator, model_validator
 
 from stacks.model import UpstreamModel
-from stacks.rules import LABEL_NAME
+from stacks.rules import LABEL_NAME, Pattern, compile_re2
 
 Action = Literal[
     "replace", "keep", "drop", "keepequal", "dropequal", "hashmod",
@@ -39,19 +37,7 @@ FIELDS_USED: dict[str, tuple[str, ...]] = {
 """Which fields each action reads. A field set for an action that ignores it is a mistake worth reporting."""
 _TARGET_LABEL_REQUIRED = {"replace", "hashmod", "lowercase", "uppercase", "keepequal", "dropequal"}
 # `replace` may build the target label from capture groups, e.g. `${1}_total`.
-_TEMPLATED_LABEL_NAME = re.compile(r"^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$")
-
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False
-
-
-def compile_re2(pattern: str):
-    """Compile as Prometheus does (RE2, anchored at both ends); ValueError says why it does not compile."""
-    try:
-        return re2.compile(f"^(?s:{pattern})$", options=_RE2_OPTIONS)
-    except re2.error as error:
-        reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
-        raise ValueError(f"must be an RE2 regular expression as Prometheus uses ({reason})") from None
+_TEMPLATED_LABEL_NAME = Pattern(r"(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+")
 
 
 class RelabelConfig(UpstreamModel):
@@ -75,7 +61,7 @@ class RelabelConfig(UpstreamModel):
     @classmethod
     def _source_labels_are_label_names(cls, labels):
         for label in labels or ():
-            if not LABEL_NAME.match(label):
+            if not LABEL_NAME.fullmatch(label):
                 raise ValueError(f"{label!r} is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)")
         return labels
 
@@ -95,7 +81,7 @@ class RelabelConfig(UpstreamModel):
             raise ValueError(f"action {self.action} requires target_label")
         if self.target_label is not None:
             pattern = _TEMPLATED_LABEL_NAME if self.action == "replace" else LABEL_NAME
-            if not pattern.match(self.target_label):
+            if not pattern.fullmatch(self.target_label):
                 raise ValueError(f"target_label {self.target_label!r} is not a valid label name")
         if self.action == "hashmod" and not self.modulus:
             raise ValueError("action hashmod requires a modulus greater than 0")

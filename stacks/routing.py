@@ -5,32 +5,63 @@ Credentials never appear in a stack file. A receiver names the secret config key
 (`api_url_secret: slackWebhookUrl`); builders/alertmanager/config.py fills them in from a mapping of those keys:
 the real secret values under the engine, clearly marked placeholders in the offline render.
 """
-import re
+import json
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from stacks.model import Duration, UpstreamModel
+from stacks.durations import parse_duration
+from stacks.model import Duration, Text, UpstreamModel
+from stacks.rules import Pattern, compile_re2, matching, prometheus_label_name
 
-_MATCHER = re.compile(r'^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^\s"]*)\s*$')
-_SECRET_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9]*$")
+_MATCHER = Pattern(r'\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?P<operator>=~|!~|!=|=)\s*(?P<value>"(?:[^"\\]|\\.)*"|[^\s"]*)\s*')
+_SMARTHOST = Pattern(r"[A-Za-z0-9.-]+:(?P<port>[0-9]{1,5})")
 _PLAIN_CREDENTIALS = {"url", "api_url", "routing_key", "service_key", "auth_password", "auth_secret"}
 
 
 def _matcher(value: str) -> str:
-    if not _MATCHER.match(value):
+    """Alertmanager's matcher grammar: a label name, an operator, a value (double-quoted, or unquoted without
+    spaces or quotes); a regex operator's value must compile as Go's regexp."""
+    match = _MATCHER.fullmatch(value)
+    if not match:
         raise ValueError(f'{value!r} is not an Alertmanager matcher such as severity="critical" or team=~"a|b"')
+    if match["operator"] in ("=~", "!~"):
+        text = match["value"]
+        try:
+            compile_re2(json.loads(text) if text.startswith('"') else text)
+        except ValueError as error:
+            raise ValueError(f"{value!r}: the value of a regex matcher {error}") from None
     return value
 
 
-def _secret_key(value: str) -> str:
-    if not _SECRET_KEY.match(value):
-        raise ValueError(f"{value!r} must name a secret config key (letters and digits, e.g. slackWebhookUrl)")
+def _group_label(name: str) -> str:
+    return name if name == "..." else prometheus_label_name(name)
+
+
+def _group_by(names: list[str]) -> list[str]:
+    if "..." in names and len(names) > 1:
+        raise ValueError("group_by takes either '...' (every label) alone or label names")
+    return names
+
+
+def _nonzero(value: str) -> str:
+    if parse_duration(value) == 0:
+        raise ValueError("must be longer than 0s; Alertmanager refuses a zero interval")
+    return value
+
+
+def _smarthost(value: str) -> str:
+    match = _SMARTHOST.fullmatch(value)
+    if not match or not 1 <= int(match["port"]) <= 65535:
+        raise ValueError("must be host:port with a port of 1-65535, such as smtp.example.org:587")
     return value
 
 
 Matcher = Annotated[str, AfterValidator(_matcher)]
-SecretKey = Annotated[str, AfterValidator(_secret_key)]
+SecretKey = matching(r"[a-zA-Z][a-zA-Z0-9]*", "must name a secret config key (letters and digits, e.g. slackWebhookUrl)")
+LabelNames = list[Annotated[str, AfterValidator(prometheus_label_name)]]
+Interval = Annotated[Duration, AfterValidator(_nonzero)]
+EmailAddress = matching(r"[^@\s]+@[^@\s]+", "must be an email address")
 
 
 class RoutingModel(UpstreamModel):
@@ -56,9 +87,9 @@ class WebhookConfig(RoutingModel):
 
 
 class EmailConfig(RoutingModel):
-    to: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
-    from_: Annotated[str, Field(alias="from", pattern=r"^[^@\s]+@[^@\s]+$")]
-    smarthost: Annotated[str, Field(pattern=r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")]
+    to: EmailAddress
+    from_: Annotated[EmailAddress, Field(alias="from")]
+    smarthost: Annotated[str, AfterValidator(_smarthost)]
     auth_username: str | None = None
     auth_password_secret: SecretKey | None = None
     require_tls: bool = True
@@ -67,7 +98,7 @@ class EmailConfig(RoutingModel):
 
 class SlackConfig(RoutingModel):
     api_url_secret: SecretKey
-    channel: Annotated[str, Field(pattern=r"^[#@]?[\w.-]+$")]
+    channel: matching(r"[#@]?[\w.-]+", "must be a Slack channel such as #alerts or @someone")
     send_resolved: bool = True
 
 
@@ -78,7 +109,7 @@ class PagerdutyConfig(RoutingModel):
 
 
 class Receiver(RoutingModel):
-    name: Annotated[str, Field(min_length=1)]
+    name: Text
     webhook_configs: list[WebhookConfig] = []
     email_configs: list[EmailConfig] = []
     slack_configs: list[SlackConfig] = []
@@ -87,10 +118,10 @@ class Receiver(RoutingModel):
 
 class Route(RoutingModel):
     receiver: str | None = None
-    group_by: list[str] | None = None
+    group_by: Annotated[list[Annotated[str, AfterValidator(_group_label)]], AfterValidator(_group_by)] | None = None
     group_wait: Duration | None = None
-    group_interval: Duration | None = None
-    repeat_interval: Duration | None = None
+    group_interval: Interval | None = None
+    repeat_interval: Interval | None = None
     matchers: list[Matcher] = []
     continue_: Annotated[bool, Field(alias="continue")] = False
     routes: list["Route"] = []
@@ -104,7 +135,7 @@ class Route(RoutingModel):
 class InhibitRule(RoutingModel):
     source_matchers: list[Matcher]
     target_matchers: list[Matcher]
-    equal: list[str] = []
+    equal: LabelNames = []
 
 
 class RoutingConfig(RoutingModel):
@@ -126,18 +157,24 @@ class RoutingConfig(RoutingModel):
             raise ValueError(f"receiver names must be unique; {', '.join(duplicates)} appears more than once")
         if not self.route.receiver:
             raise ValueError("the root route must name a receiver")
+        if self.route.matchers:
+            raise ValueError("the root route must not have matchers: it receives every alert (Alertmanager refuses them)")
         unknown = [name for name in self.route.receivers() if name not in names]
         if unknown:
             raise ValueError(f"route names receiver {unknown[0]!r}, which is not among the receivers {names}")
         return self
 
+    def secret_references(self) -> list[tuple[str, str]]:
+        """(where, secret config key) of every credential this routing reads, e.g.
+        ("receivers[0].slack_configs[0].api_url_secret", "slackWebhookUrl")."""
+        references = []
+        for index, receiver in enumerate(self.receivers):
+            for kind in ("webhook_configs", "email_configs", "slack_configs", "pagerduty_configs"):
+                for position, config in enumerate(getattr(receiver, kind)):
+                    references += [(f"receivers[{index}].{kind}[{position}].{name}", value)
+                                   for name, value in config if name.endswith("_secret") and value]
+        return references
+
     def secret_keys(self) -> list[str]:
         """The secret config keys this routing reads, in order of first use."""
-        keys: list[str] = []
-        for receiver in self.receivers:
-            for config in (*receiver.webhook_configs, *receiver.email_configs, *receiver.slack_configs,
-                           *receiver.pagerduty_configs):
-                for name, value in config:
-                    if name.endswith("_secret") and value and value not in keys:
-                        keys.append(value)
-        return keys
+        return list(dict.fromkeys(key for _, key in self.secret_references()))

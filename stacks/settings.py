@@ -12,30 +12,39 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from stacks.alertmanager import AlertmanagerSettings
 from stacks.durations import parse_duration
-from stacks.model import (IMAGE, Duration, stack_name, Image, KubernetesLabels, LabelValue, Model, Name, Port,
-                          ResourceQuantities, Resources)
+from stacks.model import (IMAGE, Duration, Image, KubernetesLabels, LabelValue, Model, Name, Port, PrometheusLabels,
+                          Reason, ResourceQuantities, Resources, Text, instance_label, stack_name)
 from stacks.ports import PortPlan, plan_ports
 from stacks.relabel import RelabelConfig
-from stacks.rules import LABEL_NAME, dns1123_label
+from stacks.rules import dns1123_label, matching
 from stacks.slo import SloSpec, ViewName
 
 SecurityControl = Literal["readOnlyRootFilesystem", "networkPolicy"]
-Reason = Annotated[str, Field(min_length=10, description="why, in a sentence a reviewer can check")]
+RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+"""Namespaces the cluster owns: the app never goes there, and they are never relabelled to the restricted Pod
+Security Standard."""
 
 MAX_WORKERS = 64
 """The documented maximum of gunicorn workers per pod: one named metrics port each; past this, add replicas."""
 
 
-def _prometheus_label_map(labels: dict[str, str]) -> dict[str, str]:
-    for name in labels:
-        if not LABEL_NAME.match(name) or name.startswith("__"):
-            raise ValueError(f"{name!r} is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, no leading __)")
+def _selects_something(labels: dict[str, str]) -> dict[str, str]:
+    if not labels:
+        raise ValueError("must name at least one label: an empty podSelector admits every pod of the namespace")
     return labels
+
+
+def _unique_names(slos: list[SloSpec]) -> list[SloSpec]:
+    names = [slo.name for slo in slos]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"SLO names must be unique (each names a rule group); {', '.join(repeated)} appears more than once")
+    return slos
 
 
 class StackSettings(Model):
     # Where it goes
-    kube_context: Annotated[str, Field(min_length=1)]
+    kube_context: Text
     """The kubeconfig context `pulumi up` deploys to."""
     render_yaml_to_directory: Annotated[str | None, BeforeValidator(lambda value: value or None)] = None
     """When set, nothing is deployed: the Kubernetes provider writes the manifests into this directory and
@@ -76,11 +85,11 @@ class StackSettings(Model):
     security_exceptions: dict[SecurityControl, Reason] = {}
     """Secure defaults this stack relaxes, each with the reason, which is written on the Deployment:
     readOnlyRootFilesystem (the app writes outside /tmp), networkPolicy (the cluster enforces none)."""
-    scanner_skips: dict[Annotated[str, Field(pattern=r"^CKV2?_K8S_[0-9]+$")], Reason] = {}
+    scanner_skips: dict[matching(r"CKV2?_K8S_[0-9]+", "must be a checkov Kubernetes check id such as CKV_K8S_43"), Reason] = {}
     """checkov checks skipped on the Django objects, each with its reason (written as checkov.io/skip annotations)."""
 
     # How Prometheus scrapes it
-    metrics_path: Annotated[str, Field(pattern=r"^/\S*$")] = "/metrics"
+    metrics_path: matching(r"/[!-~]*", "must be a URL path starting with / (printable ASCII, no spaces)") = "/metrics"
     """Path Prometheus scrapes on each metrics port."""
     scrape_interval: Duration = "15s"
     """Prometheus duration between scrapes of each endpoint."""
@@ -90,9 +99,9 @@ class StackSettings(Model):
     """Labels on the ServiceMonitor itself, for a Prometheus' serviceMonitorSelector (e.g. release: kube-prometheus-stack)."""
     prometheus_namespace: Name = "monitoring"
     """Namespace Prometheus runs in; the NetworkPolicies admit only its pods to metrics ports and Alertmanager."""
-    prometheus_pod_labels: KubernetesLabels = {"app.kubernetes.io/name": "prometheus"}
+    prometheus_pod_labels: Annotated[KubernetesLabels, AfterValidator(_selects_something)] = {"app.kubernetes.io/name": "prometheus"}
     """Labels of the Prometheus pods the NetworkPolicies admit."""
-    static_labels: Annotated[dict[str, str], AfterValidator(_prometheus_label_map)] = {}
+    static_labels: PrometheusLabels = {}
     """Fixed labels added to every scraped series by relabeling; environment=<stack name> is always added."""
     relabelings: list[RelabelConfig] = []
     """Further relabel_configs for every target, in prometheus.yml's snake_case."""
@@ -100,7 +109,7 @@ class StackSettings(Model):
     """metric_relabel_configs for every scraped series, in prometheus.yml's snake_case."""
 
     # Error budgets
-    slos: list[SloSpec] = [SloSpec(name="availability", objective=Decimal("99"))]
+    slos: Annotated[list[SloSpec], AfterValidator(_unique_names)] = [SloSpec(name="availability", objective=Decimal("99"))]
     """SLOs of the app: name, objective (percent), period (30d or 28d), sli (availability or latency) and which
     burn-rate alerts fire. Rendered as a PrometheusRule, plus a Grafana dashboard."""
     slo_excluded_views: list[ViewName] = []
@@ -129,8 +138,18 @@ class StackSettings(Model):
         if parse_duration(self.scrape_timeout) > parse_duration(self.scrape_interval):
             problems.append(("scrapeTimeout", self.scrape_timeout,
                              f"must not exceed scrapeInterval ({self.scrape_interval}); prometheus-operator rejects it"))
-        if stack_name(info) == "prod":
-            match = IMAGE.match(self.image)
+        if self.namespace in (*RESERVED_NAMESPACES, self.prometheus_namespace):
+            problems.append(("namespace", self.namespace,
+                             f"must be the app's own namespace, not {self.namespace!r}: the cluster owns "
+                             f"{', '.join(RESERVED_NAMESPACES)} and Prometheus runs in prometheusNamespace"))
+        stack = stack_name(info)
+        if stack is not None and len(instance_label(self.app_name, stack)) > 63:
+            problems.append(("appName", self.app_name,
+                             f"with the stack name it makes the app.kubernetes.io/instance label "
+                             f"{instance_label(self.app_name, stack)!r}, over 63 characters: shorten appName to at "
+                             f"most {62 - len(stack)} characters"))
+        if stack == "prod":
+            match = IMAGE.fullmatch(self.image)
             if not match["digest"] and match["tag"] in (None, "latest"):
                 problems.append(("image", self.image, "prod needs a pinned image: a tag other than latest, or a digest"))
         if "environment" in self.static_labels:

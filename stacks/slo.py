@@ -3,10 +3,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, create_model, field_validator, model_validator
+from pydantic import AfterValidator, Field, create_model, field_validator, model_validator
+from pydantic.alias_generators import to_camel
 
 from stacks.durations import parse_duration
-from stacks.model import Model
+from stacks.model import Model, PrometheusLabels, Text
+from stacks.rules import matching
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 25.0, 50.0, 75.0)
 """The `le` boundaries of django-prometheus' request latency histogram: a latency SLI counts requests at or under
@@ -15,7 +17,9 @@ PERIODS = {"30d": 30, "28d": 28}
 EXCLUDED_VIEWS = ("health", "prometheus-django-metrics")
 """Views no SLI counts: the probes' health view (the reference app's URL name for /health/) and django-prometheus'
 own metrics view. Their traffic is not users' traffic: counted, it dilutes the error ratio."""
-ViewName = Annotated[str, Field(pattern=r'^[^"\\\n]+$', description="a Django view name (the `view` label)")]
+ViewName = matching(r'[^"\\\n]+', "must be a Django view name (the `view` label): no quote, backslash or newline")
+ALERT_LABELS = ("slo", "severity", "tier", "long_window", "short_window")
+"""The labels the rules set on every alert themselves."""
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class Tier:
         """The Google SRE workbook's burn-rate factor, budget consumed × period / long window, in exact decimals:
         14.4, 6, 3 and 1 for 30d; 13.44, 5.6, 2.8 and 0.9333 for 28d."""
         hours = Decimal(PERIODS[period] * 24)
-        long_hours = Decimal(int(parse_duration(self.long))) / Decimal(3600)
+        long_hours = parse_duration(self.long) / Decimal(3600)
         return (self.budget_percent * hours / Decimal(100) / long_hours).quantize(Decimal("0.0001"), ROUND_HALF_EVEN).normalize()
 
     def describe(self) -> str:
@@ -55,8 +59,17 @@ BurnRateTiers = create_model(
     **{tier.name: (bool, Field(True, description=tier.describe())) for tier in TIERS})
 
 
+def _own_labels(labels: dict[str, str]) -> dict[str, str]:
+    taken = sorted(set(labels) & set(ALERT_LABELS))
+    if taken:
+        raise ValueError(f"must not set {', '.join(taken)}: the rules set {', '.join(ALERT_LABELS)} on every alert "
+                         "themselves (the severities through pageSeverity and ticketSeverity)")
+    return labels
+
+
+
 class SloSpec(Model):
-    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
+    name: matching(r"[a-z][a-z0-9-]{0,39}", "must be 1-40 characters of a-z, 0-9 and '-', starting with a letter")
     """Name of the SLO (lowercase letters, digits, '-'), the `slo` label of its rules."""
     objective: Decimal
     """Target in percent, strictly between 0 and 100 (99.9 leaves an error budget of 0.1%)."""
@@ -68,13 +81,13 @@ class SloSpec(Model):
     """Seconds, for a latency SLI: one of the latency histogram's bucket boundaries."""
     alerts: BurnRateTiers = BurnRateTiers()
     """Which burn-rate tiers alert."""
-    page_severity: str = "critical"
+    page_severity: Text = "critical"
     """`severity` label of the page tiers."""
-    ticket_severity: str = "warning"
+    ticket_severity: Text = "warning"
     """`severity` label of the ticket tiers."""
     runbook_url: str | None = None
     """`runbook_url` annotation of every alert."""
-    labels: dict[str, str] = {}
+    labels: Annotated[PrometheusLabels, AfterValidator(_own_labels)] = {}
     """Further labels on every alert (e.g. team)."""
     budget_unused_alert: bool = False
     """A low-severity ticket when almost none of the budget is used over the period (the SLO is stricter than
@@ -104,6 +117,20 @@ class SloSpec(Model):
                                  f"boundary: {', '.join(f'{b:g}' for b in LATENCY_BUCKETS)}")
         elif self.latency_threshold is not None:
             raise ValueError("latencyThreshold belongs to a latency SLI")
+        return self
+
+    @model_validator(mode="after")
+    def _every_tier_can_fire(self):
+        """A tier alerts when the error ratio exceeds factor × error budget; a ratio never exceeds 1, so a tier
+        whose threshold is 1 or more can never fire."""
+        dead = [(tier, tier.factor(self.period) * self.error_budget) for tier in TIERS
+                if getattr(self.alerts, tier.name) and tier.factor(self.period) * self.error_budget >= 1]
+        if dead:
+            listed = ", ".join(f"{tier.name} (threshold {threshold.normalize():f})" for tier, threshold in dead)
+            switches = ", ".join(f"alerts.{to_camel(tier.name)}: false" for tier, _ in dead)
+            raise ValueError(f"objective {self.objective} leaves an error budget of {100 - self.objective}%, so the "
+                             f"burn-rate tiers {listed} can never fire: an error ratio never exceeds 1. Raise the "
+                             f"objective, or switch them off with {switches}")
         return self
 
     @property

@@ -14,7 +14,7 @@ def test_per_worker_ports(workers, start, http):
     names = [plan.http.name, *(port.name for port in plan.metrics)]
     assert len(set(names)) == len(names)
     # IANA_SVC_NAME: at most 15 characters, lowercase alphanumerics and '-', at least one letter.
-    assert all(len(name) <= 15 and DNS1123_LABEL.match(name) and any(c.isalpha() for c in name) for name in names)
+    assert all(len(name) <= 15 and DNS1123_LABEL.fullmatch(name) and any(c.isalpha() for c in name) for name in names)
     env = plan.env()
     assert int(env["WEB_CONCURRENCY"]) == len(plan.metrics) == workers
     assert int(env["METRICS_START_PORT"]) == plan.metrics[0].port
