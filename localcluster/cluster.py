@@ -23,8 +23,9 @@ class ClusterError(Exception):
 
 
 def _tool(*args: str) -> str:
-    return subprocess.run([str(ROOT / "tools" / args[0]), *args[1:]], check=True, capture_output=False,
-                          stdout=subprocess.PIPE, text=True, timeout=3600).stdout.strip()
+    """A tools/ script's output; its progress lines (builds on first use) go on to the terminal."""
+    return subprocess.run([str(ROOT / "tools" / args[0]), *args[1:]], check=True, stdout=subprocess.PIPE, text=True,
+                          timeout=3600).stdout.strip()
 
 
 def binaries() -> dict[str, Path]:

@@ -5,6 +5,17 @@ import pytest
 
 from localcluster import deploy
 from stacks.loader import load_offline
+from tests.helpers import is_secret
+
+
+def _without_ciphertexts(value):
+    if is_secret(value):
+        return "[secret]"
+    if isinstance(value, dict):
+        return {key: _without_ciphertexts(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_ciphertexts(item) for item in value]
+    return value
 
 
 class Stack:
@@ -22,9 +33,10 @@ class Stack:
         return deploy.pulumi(self.name, *args, config=config, check=check, capture=True)
 
     def state(self) -> dict:
-        """Every resource's outputs by URN, from `pulumi stack export`."""
+        """Every resource's outputs by URN, from `pulumi stack export`; a secret's ciphertext, which every export
+        encrypts anew, stands as one marker."""
         exported = json.loads(deploy.pulumi(self.name, "stack", "export", capture=True).stdout)
-        return {r["urn"]: r.get("outputs") for r in exported["deployment"].get("resources", [])}
+        return {r["urn"]: _without_ciphertexts(r.get("outputs")) for r in exported["deployment"].get("resources", [])}
 
     def destroy(self):
         deploy.destroy(self.name)

@@ -25,9 +25,9 @@ def _promtool(tool: str, config: dict, tmp_path) -> subprocess.CompletedProcess:
     return subprocess.run([tool, "check", "config", str(path)], capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_the_operators_jobs_pass_promtool_with_kubernetes_and_with_local_discovery(local_cluster, stack, tmp_path):
-    params = stack_params(stack, load_offline(stack).settings)
+@pytest.mark.parametrize("name", STACKS)
+def test_the_operators_jobs_pass_promtool_with_kubernetes_and_with_local_discovery(local_cluster, name, tmp_path):
+    params = stack_params(name, load_offline(name).settings)
     monitor = build_service_monitor(params.monitoring)
     jobs = jobs_for(binaries(), monitor)
     assert len(jobs) == len(monitor["spec"]["endpoints"])
