@@ -2,6 +2,7 @@
 what `up` made and restores what it changed."""
 import glob
 import os
+import socket
 import subprocess
 import time
 from contextlib import contextmanager
@@ -70,8 +71,10 @@ def up(node_count: int) -> None:
         raise ClusterError(f"the local cluster runs {state['nodes']} node(s), not {node_count}; "
                            "`make cluster-down` first")
     if network.bridge_exists() and not state:
-        raise ClusterError(f"bridge {network.BRIDGE} exists but this checkout started no cluster: "
-                           "another checkout's local cluster runs; stop it there with `make cluster-down`")
+        if _api_answers():
+            raise ClusterError(f"bridge {network.BRIDGE} exists but this checkout started no cluster: "
+                               "another checkout's local cluster runs; stop it there with `make cluster-down`")
+        _clear_remains()
     started = time.monotonic()
     say(f"local cluster: {node_count} node(s); building or reusing binaries and images")
     found = binaries()
@@ -119,6 +122,27 @@ def _addons_ready(found: dict) -> bool:
     prom = addons.kubectl(found, "-n", PROMETHEUS_NAMESPACE, "get", "statefulset", f"prometheus-{PROMETHEUS_NAME}",
                           "-o", "jsonpath={.status.readyReplicas}", check=False).stdout
     return dns.strip() == "1" and prom.strip() == "1"
+
+
+def _api_answers() -> bool:
+    try:
+        with socket.create_connection((CONTROL_PLANE_IP, API_PORT), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _clear_remains() -> None:
+    """What a cluster whose processes were ended from outside (its checkout gone) leaves: our nodes' pods (found
+    by their cgroups), network namespaces, veths and bridge. Only names this project gives."""
+    say(f"clearing the remains of a local cluster whose processes are gone (bridge {network.BRIDGE})")
+    leftover = nodes(9)
+    for n in leftover:
+        node_daemons.kill_pods(n)
+    for n in leftover:
+        node_daemons.remove_cgroups(n)
+        network.node_down(n)
+    network.bridge_down()
 
 
 def down() -> None:

@@ -9,6 +9,7 @@ import yaml
 from localcluster import processes
 from localcluster.layout import (CONTROL_PLANE_IP, DNS_SERVICE_IP, POD_CIDR, SERVICE_CIDR, STATE, Node)
 from localcluster.pki import PKI
+from localcluster.progress import wait_until
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
@@ -28,12 +29,22 @@ def make_cgroups(node: Node) -> None:
 
 
 def remove_cgroups(node: Node) -> None:
+    """Remove the node's cgroups, deepest first; a cgroup whose last task is still exiting is retried briefly."""
     for hierarchy in _hierarchies():
         root = hierarchy / node.cgroup.lstrip("/")
         if root.exists():
-            for path in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-                path.rmdir()
-            root.rmdir()
+            for path in [*sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)), root]:
+                wait_until(lambda path=path: _removed(path), f"cgroup {path} to empty", timeout=20, interval=0.2)
+
+
+def _removed(path: Path) -> bool:
+    try:
+        path.rmdir()
+    except FileNotFoundError:
+        pass
+    except OSError:  # EBUSY: a task has not exited yet
+        return False
+    return True
 
 
 def _containerd_config(node: Node, cni_bin: Path, pause_image: str) -> str:
@@ -155,7 +166,7 @@ def import_image(node: Node, archive: Path) -> None:
     marker.touch()
 
 
-def _kill_pods(node: Node) -> None:
+def kill_pods(node: Node) -> None:
     """SIGKILL every process in the node's cgroup root: its pods' containers, which belong to no daemon we could
     stop otherwise."""
     for hierarchy in _hierarchies():
@@ -168,7 +179,7 @@ def _kill_pods(node: Node) -> None:
 def stop(node: Node) -> None:
     for daemon in ("kube-router", "kube-proxy", "kubelet"):
         processes.stop(f"{node.name}-{daemon}")
-    _kill_pods(node)
+    kill_pods(node)
     # Containers run under shims that outlive containerd; they name the node's socket on their command line.
     processes.kill_matching(str(node.containerd_socket))
     processes.stop(f"{node.name}-containerd")
