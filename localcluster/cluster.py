@@ -94,8 +94,9 @@ def up(node_count: int) -> None:
     for n in all_nodes:
         network.node_up(n, all_nodes)
     say("control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler")
-    control_plane.start(found)
+    control_plane.start_api_server(found)
     wait_until(api_ready, "the API server to be ready", timeout=90)
+    control_plane.start_controllers(found)
     say("nodes: containerd, kubelet, kube-proxy, kube-router")
     for n in all_nodes:
         node_daemons.start(n, found, tags["pause"])

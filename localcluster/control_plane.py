@@ -11,7 +11,7 @@ from localcluster.layout import (API_PORT, CONTROL_PLANE_IP, ETCD_CLIENT_PORT, E
 from localcluster.pki import PKI
 
 
-def start(binaries: dict[str, Path]) -> None:
+def start_api_server(binaries: dict[str, Path]) -> None:
     etcd_dir = STATE / "etcd"
     etcd_dir.mkdir(parents=True, exist_ok=True)
     etcd_dir.chmod(0o700)
@@ -42,6 +42,11 @@ def start(binaries: dict[str, Path]) -> None:
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
         "--profiling=false", "--v=1",
     ])
+
+
+def start_controllers(binaries: dict[str, Path]) -> None:
+    """kube-controller-manager and kube-scheduler, once the API server is ready: started earlier, they can find the
+    RBAC bootstrap roles missing and exit."""
     for name, user in (("kube-controller-manager", "controller-manager"), ("kube-scheduler", "scheduler")):
         kubeconfig = STATE / f"kubeconfigs/{user}.yaml"
         extra = [
