@@ -1,7 +1,5 @@
-"""dev and acceptance on the local cluster, deployed by a real `pulumi up`: real pods of the reference app on real nodes, scraped
-per worker by the Prometheus that prometheus-operator generated from the stack's ServiceMonitor."""
-import json
-import re
+"""dev and acceptance on the local cluster, deployed by a real `pulumi up`: real pods of the reference app on real
+nodes, scraped per worker by the Prometheus that prometheus-operator generated from the stack's ServiceMonitor."""
 import subprocess
 import tempfile
 from pathlib import Path
@@ -10,10 +8,10 @@ import pytest
 import yaml
 
 from localcluster.layout import PROMETHEUS_NAME, PROMETHEUS_NAMESPACE
-from tests.cluster.kube import get, in_pod, kubectl, prometheus_api, secret_file, wait
+from localrun.tools import go_tool
+from tests.cluster.kube import get, in_pod, prometheus_api, secret_file, wait
 from tests.cluster.scraping import (app_pods, index_requests_total, per_target, send_requests, targets,
                                     wait_for_targets)
-from tests.helpers import go_tool
 
 pytestmark = pytest.mark.cluster
 STACKS = ("dev", "acceptance")
