@@ -83,7 +83,7 @@ def alerting_section() -> list[str]:
 
 def cluster_section() -> list[str]:
     ours, theirs = cluster.up_against_apply("dev")
-    to_scraped = cluster.make_up_to_scraped("dev")
+    to_scraped = {stack: cluster.make_up_to_scraped(stack) for stack in ("dev", "prod")}
     builds = cluster.cold_build_seconds()
     recorded = [seconds for _, seconds in builds if seconds is not None]
     return ["### Local cluster", "", "dev on the local cluster (three nodes), median of 3 run in turns, each until the "
@@ -91,8 +91,8 @@ def cluster_section() -> list[str]:
         ["what", "seconds", "× kubectl"],
         [["`kubectl apply --server-side` of the offline render (floor)", f"{theirs:.1f}", "1.00"],
          ["`pulumi up --stack dev`", f"{ours:.1f}", f"{ours / theirs:.2f}"]]) + [
-        "", f"From a stopped cluster to every worker of dev scraped by the operator's Prometheus (`make up` with the "
-        f"toolchain built): {to_scraped:.0f} s.", "",
+        "", "From a stopped cluster to every worker scraped by the operator's Prometheus (`make up`, the toolchain "
+        "built): " + ", ".join(f"{stack} {seconds:.0f} s" for stack, seconds in to_scraped.items()) + ".", "",
         "Cold build of each part, as measured when it was built into the cache on this machine (builds ran side by "
         "side, so each took longer than alone; blank: built before its time was recorded):", ""] + _table(
         ["part", "seconds"], [[part, seconds if seconds is not None else ""] for part, seconds in builds]) + [
