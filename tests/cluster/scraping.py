@@ -3,7 +3,7 @@ import urllib.request
 
 from tests.cluster.kube import pods, prometheus_api, query, wait
 
-INDEX_REQUESTS = 'django_http_requests_total_by_view_transport_method_total{{namespace="{ns}",view="shop.views.index"}}'
+INDEX_REQUESTS = 'django_http_requests_total_by_view_transport_method_total{{namespace="{ns}",view="index"}}'
 
 
 def app_pods(settings) -> list[dict]:
