@@ -172,7 +172,11 @@ def kill_pods(node: Node) -> None:
     for hierarchy in _hierarchies():
         root = hierarchy / node.cgroup.lstrip("/")
         for procs in root.rglob("cgroup.procs") if root.exists() else ():
-            for pid in procs.read_text().split():
+            try:
+                pids = procs.read_text().split()
+            except FileNotFoundError:  # the kubelet removed that pod's cgroup meanwhile
+                continue
+            for pid in pids:
                 processes.kill_pid(int(pid))
 
 

@@ -86,7 +86,9 @@ def test_a_killed_worker_comes_back_and_no_other_counter_goes_down(stack):
         return changed if len(changed) == 1 and len(up) == expected else None
     [restarted_target] = wait("the killed worker's target to come back", restarted, timeout=120)
     assert restarted_target.startswith(pod + "/")
-    after = per_target(counter, settings)
+    # Every target scraped again since (a series is absent for a moment while its target is re-scraped).
+    after = wait("every target's counter scraped again", lambda: (lambda now: now if set(before) <= set(now) else None)(
+        per_target(counter, settings)), timeout=60)
     for key, value in before.items():
         if key != restarted_target:
             assert after[key] >= value, f"{key} went down from {value} to {after[key]}"
