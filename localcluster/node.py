@@ -2,6 +2,7 @@
 node's network namespace, each with its own root, socket, cgroup root and pod CIDR (two kubelets sharing a cgroup
 root kill each other's pods as orphans)."""
 import json
+import os
 from pathlib import Path
 
 import yaml
@@ -33,7 +34,7 @@ def remove_cgroups(node: Node) -> None:
     for hierarchy in _hierarchies():
         root = hierarchy / node.cgroup.lstrip("/")
         if root.exists():
-            for path in [*sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)), root]:
+            for path in [Path(directory) for directory, _, _ in os.walk(root, topdown=False)]:  # deepest first
                 wait_until(lambda path=path: _removed(path), f"cgroup {path} to empty", timeout=20, interval=0.2)
 
 
@@ -170,11 +171,11 @@ def kill_pods(node: Node) -> None:
     """SIGKILL every process in the node's cgroup root: its pods' containers, which belong to no daemon we could
     stop otherwise."""
     for hierarchy in _hierarchies():
-        root = hierarchy / node.cgroup.lstrip("/")
-        for procs in root.rglob("cgroup.procs") if root.exists() else ():
+        # os.walk skips a cgroup that disappears while it walks (the kubelet removing a pod's).
+        for directory, _, _ in os.walk(hierarchy / node.cgroup.lstrip("/")):
             try:
-                pids = procs.read_text().split()
-            except FileNotFoundError:  # the kubelet removed that pod's cgroup meanwhile
+                pids = Path(directory, "cgroup.procs").read_text().split()
+            except FileNotFoundError:
                 continue
             for pid in pids:
                 processes.kill_pid(int(pid))
