@@ -1,5 +1,6 @@
 """Start and stop the whole local cluster, idempotently: `up` reuses whatever already runs, `down` removes exactly
 what `up` made and restores what it changed."""
+import functools
 import glob
 import os
 import socket
@@ -29,7 +30,10 @@ def _tool(*args: str) -> str:
                           timeout=3600).stdout.strip()
 
 
+@functools.cache
 def binaries() -> dict[str, Path]:
+    """Every binary the cluster runs, built on first use; looked up once per process (nine tools/go-tool.sh calls),
+    since callers poll with it."""
     found = {name: Path(_tool("go-tool.sh", name)) for name in BINARIES}
     found["operator-dir"] = Path(_tool("go-tool.sh", "--unit", "prometheus-operator"))
     return found

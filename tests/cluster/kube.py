@@ -10,16 +10,12 @@ import urllib.request
 
 from localcluster import addons
 from localcluster.cluster import binaries
-from localcluster.layout import PROMETHEUS_NAME, PROMETHEUS_NAMESPACE, STATE
+from localcluster.layout import STATE
 from localcluster.progress import wait_until
-
-_BINARIES = {}
-
+from localcluster.where import prometheus_url
 
 def kubectl(*args: str, stdin: str | None = None, check: bool = True, timeout: float = 120):
-    if not _BINARIES:
-        _BINARIES.update(binaries())
-    return addons.kubectl(_BINARIES, *args, stdin=stdin, check=check, timeout=timeout)
+    return addons.kubectl(binaries(), *args, stdin=stdin, check=check, timeout=timeout)
 
 
 def get(*args: str) -> dict:
@@ -38,11 +34,6 @@ def pods(namespace: str, selector: str) -> list[dict]:
 def in_pod(namespace: str, pod: str, *command: str, container: str | None = None) -> str:
     extra = ["-c", container] if container else []
     return kubectl("exec", "-n", namespace, pod, *extra, "--", *command, timeout=60).stdout
-
-
-def prometheus_url() -> str:
-    [pod] = pods(PROMETHEUS_NAMESPACE, f"prometheus={PROMETHEUS_NAME}")
-    return f"http://{pod['status']['podIP']}:9090"
 
 
 def prometheus_api(path: str, **params) -> dict:
@@ -67,9 +58,7 @@ def port_forward(namespace: str, target: str, port: int):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         local = probe.getsockname()[1]
-    if not _BINARIES:
-        _BINARIES.update(binaries())
-    process = subprocess.Popen([str(_BINARIES["kubectl"]), f"--kubeconfig={STATE / 'kubeconfigs/admin.yaml'}",
+    process = subprocess.Popen([str(binaries()["kubectl"]), f"--kubeconfig={STATE / 'kubeconfigs/admin.yaml'}",
                                 "port-forward", "-n", namespace, "--address=127.0.0.1", target, f"{local}:{port}"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
