@@ -7,12 +7,14 @@ One stack at a time owns the cluster: the stacks share namespace names, so a sec
 one's objects. A different stack is refused until the owner is destroyed.
 """
 import os
+import signal
 import subprocess
 from pathlib import Path
 
 import yaml
 
-from localcluster.cluster import ClusterError, image_archives, image_tag
+from localcluster.cluster import ClusterError, binaries, image_archives, image_tag
+from localcluster.addons import kubectl
 from localcluster.layout import KUBECONFIG, ROOT, STATE, nodes, record, recorded
 from localcluster.node import import_image
 from localcluster.progress import say
@@ -50,6 +52,13 @@ def config_file(stack: str, app_image: str, overrides: dict | None = None) -> Pa
     return target
 
 
+RUN_TIMEOUT = 420
+"""Seconds a `pulumi up` or `destroy` may take here: about a minute normally, so this is a hang (a rollout that
+never completes waits out the provider's 10 minutes). The run is then cancelled as Ctrl-C would, which leaves no
+pending operation in the state."""
+CANCEL_TIMEOUT = 90
+
+
 def pulumi(stack: str, *args: str, config: Path | None = None, check: bool = True,
            capture: bool = False) -> subprocess.CompletedProcess:
     env = environment()
@@ -58,8 +67,31 @@ def pulumi(stack: str, *args: str, config: Path | None = None, check: bool = Tru
     argv = [str(ROOT / "tools/pulumi.sh"), *args, "--stack", stack, "--non-interactive"]
     if config:
         argv += ["--config-file", str(config)]
-    return subprocess.run(argv, env=env, check=check, text=True, timeout=1200,
-                          capture_output=capture)
+    pipe = subprocess.PIPE if capture else None
+    # tools/pulumi.sh execs the CLI, so the process is the engine itself.
+    with subprocess.Popen(argv, env=env, text=True, stdout=pipe, stderr=pipe) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.communicate(timeout=CANCEL_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            raise ClusterError(f"`pulumi {args[0]} --stack {stack}` did not finish in {RUN_TIMEOUT}s and was "
+                               f"cancelled; the cluster then showed:\n{snapshot()}") from None
+    result = subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+    if check:
+        result.check_returncode()
+    return result
+
+
+def snapshot() -> str:
+    """What a stuck rollout needs looked at: workloads, pods and the latest events of every namespace."""
+    found = binaries()
+    workloads = kubectl(found, "get", "deployments,replicasets,pods", "-A", "-o", "wide", check=False)
+    events = kubectl(found, "get", "events", "-A", "--sort-by=.lastTimestamp", check=False)
+    return workloads.stdout + workloads.stderr + "".join(events.stdout.splitlines(keepends=True)[-30:])
 
 
 def load_app_image() -> str:

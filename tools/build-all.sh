@@ -9,11 +9,14 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 started=$(date +%s)
 echo "build-all: [$(date +%H:%M:%S)] building what is missing (cold on 2 cores: about 30 minutes in all)" >&2
-{ echo "engine 900"; "$root/tools/go-tool.sh" --units; } | sort -k2,2nr | awk '{print $1}' \
-  | xargs -P 3 -I{} bash -c '
-      part={}; t0=$(date +%s)
+{ echo "engine 900"; "$root/tools/go-tool.sh" --units; } | sort -k2,2nr \
+  | xargs -P 3 -L 1 bash -c '
+      part=$2; t0=$(date +%s)
       if [ "$part" = engine ]; then cmd=("$0/tools/pulumi-engine.sh"); else cmd=("$0/tools/go-tool.sh" --unit "$part"); fi
-      if "${cmd[@]}" >"$1/$part.log" 2>&1; then echo "$part $(( $(date +%s) - t0 ))s" >>"$1/times"
+      echo "build-all: [$(date +%H:%M:%S)] $part: started (about $3s cold when alone on 2 cores)" >&2
+      if "${cmd[@]}" >"$1/$part.log" 2>&1; then
+        echo "$part $(( $(date +%s) - t0 ))s" >>"$1/times"
+        echo "build-all: [$(date +%H:%M:%S)] $part: ready after $(( $(date +%s) - t0 ))s" >&2
       else echo "build-all: $part failed:" >&2; tail -20 "$1/$part.log" >&2; exit 255; fi' "$root" "$logs"
 t0=$(date +%s)
 # shellcheck disable=SC2046 - one word per image name

@@ -1,9 +1,11 @@
 """Stacks deployed by a real `pulumi up` on the local cluster (tests/conftest.py starts it once per session)."""
 import json
+import subprocess
 
 import pytest
 
 from localcluster import deploy
+from localcluster.cluster import ClusterError
 from stacks.loader import load_offline
 from tests.helpers import is_secret
 
@@ -41,15 +43,26 @@ class Stack:
     def destroy(self):
         deploy.destroy(self.name)
 
+    def destroy_after_interruption(self):
+        """destroy, also when a test was stopped in the middle of a run: its pending operations (objects that
+        the namespace's deletion takes along) are dropped first, so the next module finds the cluster free."""
+        try:
+            self.destroy()
+        except (ClusterError, subprocess.CalledProcessError):
+            self.pulumi("refresh", "--yes", "--clear-pending-creates", check=False)
+            self.destroy()
+
 
 @pytest.fixture(scope="module")
 def stack(request, local_cluster):
     """The stack a module's tests run against (parametrised by the module), deployed for them and destroyed after
     them."""
     deployed = Stack(request.param)
-    deployed.up()
-    yield deployed
-    deployed.destroy()
+    try:
+        deployed.up()
+        yield deployed
+    finally:
+        deployed.destroy_after_interruption()
 
 
 def pytest_generate_tests(metafunc):
