@@ -1,4 +1,5 @@
-"""The metrics-enabled Django deployment: Deployment, Service, PodDisruptionBudget and NetworkPolicy.
+"""The metrics-enabled Django deployment: Deployment, Service, PodDisruptionBudget, NetworkPolicy and the
+namespace's default-deny egress.
 
 gunicorn runs WEB_CONCURRENCY workers and django-prometheus in each worker binds its own port from
 range(METRICS_START_PORT, METRICS_START_PORT + WEB_CONCURRENCY); the pod therefore names one port per worker.
@@ -32,7 +33,7 @@ def review_annotations(app: AppParams) -> dict[str, str]:
 
 
 CPU_BURST = ("its CPU limit is above the request on purpose: CPU is compressible, and workers burst at start-up "
-             "and under spikes instead of being throttled at the request; memory requests equal limits")
+             "and under spikes instead of being throttled at the request")
 DIGEST_PINNED = ("the image is pinned by digest, so every pull yields the same content: IfNotPresent spares the "
                  "registry and pod starts while a registry is down")
 HARD_HOSTNAME_SPREAD = ("a DoNotSchedule topology spread over kubernetes.io/hostname with maxSkew 1 keeps replicas "
@@ -68,16 +69,16 @@ def _probes(probes: Probes) -> dict:
     }
 
 
-SPREAD_KEYS = (("hostname", "kubernetes.io/hostname"), ("zone", "topology.kubernetes.io/zone"))
+SPREAD_KEYS = {"hostname": "kubernetes.io/hostname", "zone": "topology.kubernetes.io/zone"}
 
 
 def _spread(app: AppParams) -> list[dict]:
     # nodeTaintsPolicy Honor: a cordoned node (drain, upgrade) is no domain to balance, or a hard spread would leave
     # the replacement of an evicted pod Pending.
-    return [{"maxSkew": 1, "topologyKey": key,
-             "whenUnsatisfiable": "DoNotSchedule" if getattr(app.spread, field) == "hard" else "ScheduleAnyway",
+    return [{"maxSkew": 1, "topologyKey": SPREAD_KEYS[field],
+             "whenUnsatisfiable": "DoNotSchedule" if mode == "hard" else "ScheduleAnyway",
              "nodeTaintsPolicy": "Honor", "labelSelector": {"matchLabels": app.identity.selector}}
-            for field, key in SPREAD_KEYS if getattr(app.spread, field) != "off"]
+            for field, mode in app.spread.model_dump().items() if mode != "off"]
 
 
 def build_deployment(app: AppParams) -> dict:
