@@ -20,6 +20,8 @@ preload_app = False
 accesslog = "-"
 errorlog = "-"
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/tmp")
+# The Deployment sets it from the stack's shutdown.gracefulTimeoutSeconds, below its termination grace period.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 control_socket_disable = True  # no runtime control socket: the root filesystem is read-only and nothing uses it
 
 _pre_chain = [

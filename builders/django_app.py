@@ -1,13 +1,18 @@
-"""The metrics-enabled Django deployment: Deployment, Service, PodDisruptionBudget and NetworkPolicy.
+"""The metrics-enabled Django deployment: Deployment, Service, PodDisruptionBudget, NetworkPolicy and the
+namespace's default-deny egress.
 
 gunicorn runs WEB_CONCURRENCY workers and django-prometheus in each worker binds its own port from
 range(METRICS_START_PORT, METRICS_START_PORT + WEB_CONCURRENCY); the pod therefore names one port per worker.
 """
-from builders.params import AppParams
+from builders.kube_score import ignore_annotations
+from builders.params import AppParams, egress_rules
+from stacks.pod import Probes, ProbeTiming
 from stacks.ports import MULTIPROC_DIR
 
 CONTAINER_NAME = "django"
 HEALTH_PATH = "/health/"
+READY_PATH = "/ready/"
+"""The reference app's views `health` (Django answers) and `ready` (it can serve: the database answers)."""
 RUN_AS = 10001
 
 EXCEPTION_ANNOTATION = "django-observability.io/security-exception-"
@@ -27,36 +32,76 @@ def review_annotations(app: AppParams) -> dict[str, str]:
     return annotations
 
 
-PRE_STOP_SECONDS = 5
-GUNICORN_GRACEFUL_TIMEOUT = 30
-"""gunicorn's default graceful_timeout; app/gunicorn.conf.py keeps it."""
+CPU_BURST = ("its CPU limit is above the request on purpose: CPU is compressible, and workers burst at start-up "
+             "and under spikes instead of being throttled at the request")
+DIGEST_PINNED = ("the image is pinned by digest, so every pull yields the same content: IfNotPresent spares the "
+                 "registry and pod starts while a registry is down")
+HARD_HOSTNAME_SPREAD = ("a DoNotSchedule topology spread over kubernetes.io/hostname with maxSkew 1 keeps replicas "
+                        "on separate nodes as anti-affinity would, and still places more replicas than nodes")
 
 
-def _probe() -> dict:
-    return {"httpGet": {"path": HEALTH_PATH, "port": "http", "scheme": "HTTP"}, "initialDelaySeconds": 10,
-            "periodSeconds": 30, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3}
+def kube_score_ignores(app: AppParams) -> dict[str, str]:
+    """The stack's own ignores, plus those the objects' shape makes wrong (each only while it is)."""
+    ignores = dict(app.kube_score_ignores)
+    if app.resources["requests"]["cpu"] != app.resources["limits"]["cpu"]:
+        ignores |= {"container-cpu-requests-equal-limits": CPU_BURST, "container-resource-requests-equal-limits": CPU_BURST}
+    if "@sha256:" in app.image and app.image_pull_policy != "Always":
+        ignores["container-image-pull-policy"] = DIGEST_PINNED
+    if app.replicas > 1 and app.spread.hostname == "hard":
+        ignores["deployment-has-host-podantiaffinity"] = HARD_HOSTNAME_SPREAD
+    return ignores
+
+
+def _timing(timing: ProbeTiming) -> dict:
+    return {"periodSeconds": timing.period_seconds, "timeoutSeconds": timing.timeout_seconds,
+            "failureThreshold": timing.failure_threshold, "successThreshold": 1}
+
+
+def _probes(probes: Probes) -> dict:
+    """Startup waits for boot and migrations; readiness takes the pod out of the endpoints when it cannot serve
+    (its database); liveness restarts only a gunicorn master that stopped accepting connections: the master holds
+    the listening socket and the kernel accepts for it even when every worker is busy, so load never kills a pod."""
+    return {
+        "startupProbe": {"httpGet": {"path": HEALTH_PATH, "port": "http", "scheme": "HTTP"}, **_timing(probes.startup)},
+        "readinessProbe": {"httpGet": {"path": READY_PATH, "port": "http", "scheme": "HTTP"},
+                           **_timing(probes.readiness)},
+        "livenessProbe": {"tcpSocket": {"port": "http"}, **_timing(probes.liveness)},
+    }
+
+
+SPREAD_KEYS = {"hostname": "kubernetes.io/hostname", "zone": "topology.kubernetes.io/zone"}
+
+
+def _spread(app: AppParams) -> list[dict]:
+    # nodeTaintsPolicy Honor: a cordoned node (drain, upgrade) is no domain to balance, or a hard spread would leave
+    # the replacement of an evicted pod Pending.
+    return [{"maxSkew": 1, "topologyKey": SPREAD_KEYS[field],
+             "whenUnsatisfiable": "DoNotSchedule" if mode == "hard" else "ScheduleAnyway",
+             "nodeTaintsPolicy": "Honor", "labelSelector": {"matchLabels": app.identity.selector}}
+            for field, mode in app.spread.model_dump().items() if mode != "off"]
 
 
 def build_deployment(app: AppParams) -> dict:
     identity, plan = app.identity, app.identity.ports
     mounts = [{"name": "tmp", "mountPath": "/tmp"}]
-    volumes = [{"name": "tmp", "emptyDir": {}}]
+    volumes = [{"name": "tmp", "emptyDir": {"sizeLimit": app.storage.tmp}}]
     if plan.mode == "multiprocess":
         # Wiped with the pod, as prometheus_client requires between gunicorn runs; in memory, as it is hot.
         mounts.append({"name": "prometheus-multiproc", "mountPath": MULTIPROC_DIR})
-        volumes.append({"name": "prometheus-multiproc", "emptyDir": {"medium": "Memory"}})
+        volumes.append({"name": "prometheus-multiproc",
+                        "emptyDir": {"medium": "Memory", "sizeLimit": app.storage.multiproc}})
+    env = plan.env() | {"GUNICORN_GRACEFUL_TIMEOUT": str(app.shutdown.graceful_timeout_seconds)}
     container = {
         "name": CONTAINER_NAME,
         "image": app.image,
         "imagePullPolicy": app.image_pull_policy,
-        "env": [{"name": name, "value": value} for name, value in sorted(plan.env().items())],
+        "env": [{"name": name, "value": value} for name, value in sorted(env.items())],
         "ports": [{"name": port.name, "containerPort": port.port, "protocol": "TCP"}
                   for port in (plan.http, *plan.metrics)],
-        "livenessProbe": _probe(),
-        "readinessProbe": _probe(),
+        **_probes(app.probes),
         # Endpoints drop a terminating pod a moment after the kubelet signals it; until every node's kube-proxy has
         # seen that, new connections still arrive. Keep serving that long before gunicorn begins its graceful stop.
-        "lifecycle": {"preStop": {"sleep": {"seconds": PRE_STOP_SECONDS}}},
+        "lifecycle": {"preStop": {"sleep": {"seconds": app.shutdown.pre_stop_seconds}}},
         "resources": app.resources,
         "securityContext": {"allowPrivilegeEscalation": False,
                             "readOnlyRootFilesystem": "readOnlyRootFilesystem" not in app.security_exceptions,
@@ -67,18 +112,14 @@ def build_deployment(app: AppParams) -> dict:
         "automountServiceAccountToken": False,  # the app never talks to the Kubernetes API
         "securityContext": {"runAsNonRoot": True, "runAsUser": RUN_AS, "runAsGroup": RUN_AS, "fsGroup": RUN_AS,
                             "seccompProfile": {"type": "RuntimeDefault"}},
-        # The pre-stop pause plus gunicorn's 30 s graceful timeout, so no request is cut off by SIGKILL.
-        "terminationGracePeriodSeconds": PRE_STOP_SECONDS + GUNICORN_GRACEFUL_TIMEOUT,
+        "terminationGracePeriodSeconds": app.shutdown.termination_grace_period(),
         "containers": [container],
         "volumes": volumes,
     }
     if app.replicas > 1:
-        pod_spec["topologySpreadConstraints"] = [{
-            "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
-            "labelSelector": {"matchLabels": identity.selector},
-        }]
+        pod_spec["topologySpreadConstraints"] = _spread(app)
     metadata = identity.metadata()
-    annotations = review_annotations(app)
+    annotations = review_annotations(app) | ignore_annotations(kube_score_ignores(app))
     if annotations:
         metadata["annotations"] = annotations
     return {
@@ -120,7 +161,8 @@ def build_disruption_budget(app: AppParams) -> dict | None:
 
 
 def build_network_policy(app: AppParams) -> dict | None:
-    """http from the allowed namespaces (or anywhere); the metrics ports only from the Prometheus pods."""
+    """http from the allowed namespaces (or anywhere); the metrics ports only from the Prometheus pods; out only to
+    cluster DNS and the stack's egress allow-list."""
     if "networkPolicy" in app.security_exceptions:
         return None
     identity, plan = app.identity, app.identity.ports
@@ -130,7 +172,7 @@ def build_network_policy(app: AppParams) -> dict | None:
         "metadata": identity.metadata(),
         "spec": {
             "podSelector": {"matchLabels": identity.selector},
-            "policyTypes": ["Ingress"],
+            "policyTypes": ["Ingress", "Egress"],
             "ingress": [
                 {"ports": [{"port": plan.http.name, "protocol": "TCP"}]} | ({"from": [
                     {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}
@@ -138,7 +180,20 @@ def build_network_policy(app: AppParams) -> dict | None:
                 {"from": [app.prometheus.peer()],
                  "ports": [{"port": port.name, "protocol": "TCP"} for port in plan.metrics]},
             ],
+            "egress": egress_rules(app.egress),
         },
+    }
+
+
+def build_default_deny_egress(app: AppParams) -> dict | None:
+    """Every pod of the namespace the stack owns, not only the app's, is denied egress unless a policy allows it."""
+    if "networkPolicy" in app.security_exceptions or not app.owns_namespace:
+        return None
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": app.identity.metadata(name="default-deny-egress"),
+        "spec": {"podSelector": {}, "policyTypes": ["Egress"]},
     }
 
 
@@ -157,5 +212,6 @@ def app_exports(objects: list[dict]) -> dict:
 
 
 def build_django_app(app: AppParams) -> list[dict]:
-    objects = [build_deployment(app), build_service(app), build_disruption_budget(app), build_network_policy(app)]
+    objects = [build_deployment(app), build_service(app), build_disruption_budget(app), build_network_policy(app),
+               build_default_deny_egress(app)]
     return [obj for obj in objects if obj is not None]

@@ -12,6 +12,8 @@ from builders.relabel import static_label
 from stacks.alertmanager import AlertmanagerSettings
 from stacks.loader import placeholder
 from stacks.model import image_version, instance_label
+from stacks.network import EgressRule
+from stacks.pod import Probes, Shutdown, Spread, Storage
 from stacks.ports import PortPlan
 from stacks.relabel import RelabelConfig
 from stacks.settings import StackSettings
@@ -30,6 +32,27 @@ class PrometheusPods:
         """A NetworkPolicy `from` entry admitting exactly these pods."""
         return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": self.namespace}},
                 "podSelector": {"matchLabels": dict(self.pod_labels)}}
+
+
+DNS = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+       "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}
+"""Cluster DNS, the one destination every pod may always reach (port 53, UDP and TCP)."""
+
+
+def egress_rules(allowed: tuple[EgressRule, ...]) -> list[dict]:
+    """NetworkPolicy egress rules: cluster DNS, then each allow entry (the metadata address excepted from a CIDR)."""
+    rules = [{"to": [DNS], "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}]
+    for rule in allowed:
+        if rule.cidr is not None:
+            peer = {"ipBlock": {"cidr": rule.cidr} | ({"except": rule.excepted()} if rule.excepted() else {})}
+        else:
+            peer = {}
+            if rule.namespace is not None:
+                peer["namespaceSelector"] = {"matchLabels": {"kubernetes.io/metadata.name": rule.namespace}}
+            if rule.pod_labels is not None:
+                peer["podSelector"] = {"matchLabels": dict(rule.pod_labels)}
+        rules.append({"to": [peer], "ports": [{"port": port.port, "protocol": port.protocol} for port in rule.ports]})
+    return rules
 
 
 @dataclass(frozen=True)
@@ -69,9 +92,18 @@ class AppParams(_OfTheApp):
     image_pull_policy: str
     replicas: int
     resources: dict
+    """Requests (derived from the worker count), limits and ephemeral storage of the Django container."""
+    storage: Storage
+    probes: Probes
+    shutdown: Shutdown
+    spread: Spread
     security_exceptions: dict[str, str]
     scanner_skips: dict[str, str]
+    kube_score_ignores: dict[str, str]
     http_allowed_namespaces: tuple[str, ...]
+    egress: tuple[EgressRule, ...]
+    owns_namespace: bool
+    """The stack creates the namespace, so a default-deny may select every pod in it."""
     prometheus: PrometheusPods
 
 
@@ -144,8 +176,10 @@ def stack_params(stack: str, settings: StackSettings, secrets: Mapping[str, str]
     return StackParams(
         namespace=NamespaceParams(settings.namespace, settings.part_of) if settings.create_namespace else None,
         app=AppParams(identity, settings.image, settings.image_pull_policy, settings.replicas,
-                      settings.resources.to_kubernetes(), dict(settings.security_exceptions),
-                      dict(settings.scanner_skips), tuple(settings.http_allowed_namespaces), prometheus),
+                      settings.container_resources(), settings.storage, settings.probes, settings.shutdown,
+                      settings.spread, dict(settings.security_exceptions), dict(settings.scanner_skips),
+                      dict(settings.kube_score_ignores), tuple(settings.http_allowed_namespaces),
+                      tuple(settings.egress), settings.create_namespace, prometheus),
         monitoring=MonitoringParams(identity, monitor_labels, settings.metrics_path, settings.scrape_interval,
                                     settings.scrape_timeout, relabelings, tuple(settings.metric_relabelings)),
         slo=SloParams(identity, monitor_labels, tuple(settings.slos),

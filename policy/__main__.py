@@ -39,6 +39,10 @@ PolicyPack(
             description="prod runs an Alertmanager of at least 3 replicas.",
             validate=_when({rules.ALERTMANAGER}, rules.alertmanager_replica_problems)),
         ResourceValidationPolicy(
+            name="prod-hard-spread",
+            description="prod spreads a replicated workload hard over nodes (DoNotSchedule, maxSkew 1).",
+            validate=_when(rules.WORKLOAD_TYPES, rules.hard_spread_problems)),
+        ResourceValidationPolicy(
             name="prod-no-latest-tags",
             description="prod runs no image tagged latest (or untagged).",
             validate=_when(rules.WORKLOAD_TYPES, rules.latest_tag_problems)),

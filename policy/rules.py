@@ -71,6 +71,18 @@ def container_limit_problems(props: dict) -> list[str]:
     return problems
 
 
+def hard_spread_problems(props: dict) -> list[str]:
+    """A replicated workload spreads over nodes hard: DoNotSchedule, maxSkew 1, on kubernetes.io/hostname."""
+    spec = (props.get("spec") or {}).get("template", {}).get("spec", {})
+    hard = [constraint for constraint in spec.get("topologySpreadConstraints") or []
+            if constraint.get("topologyKey") == "kubernetes.io/hostname"
+            and constraint.get("whenUnsatisfiable") == "DoNotSchedule" and int(constraint.get("maxSkew", 0)) == 1]
+    if int((props.get("spec") or {}).get("replicas") or 1) > 1 and not hard:
+        return [f"{props.get('kind', 'workload')} {props['metadata']['name']} does not spread its replicas hard over "
+                "nodes: prod needs a DoNotSchedule, maxSkew 1 topology spread on kubernetes.io/hostname (spread.hostname: hard)"]
+    return []
+
+
 def latest_tag_problems(props: dict) -> list[str]:
     problems = []
     for container in _containers(props):

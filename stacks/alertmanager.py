@@ -6,6 +6,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from stacks.durations import parse_go_duration
 from stacks.model import Image, Model, Name, Port, ResourceQuantities, Resources, stack_name
+from stacks.network import HTTPS_ANYWHERE, EgressRule
 from stacks.routing import RoutingConfig
 from stacks.rules import Pattern, matching
 
@@ -66,6 +67,9 @@ class AlertmanagerSettings(Model):
     resources: Resources = Resources(requests=ResourceQuantities(cpu="10m", memory="64Mi"),
                                      limits=ResourceQuantities(cpu="200m", memory="256Mi"))
     """Requests and limits of each Alertmanager container."""
+    egress: list[EgressRule] = [HTTPS_ANYWHERE]
+    """Where the peers may connect besides cluster DNS and each other (9094): the receivers, each a cidr or pods
+    (namespace, podLabels), with ports. Default: HTTPS anywhere but the cloud metadata address."""
     swarm: SwarmSettings = SwarmSettings()
     """Where the swarm backend runs its peers."""
     routing: RoutingConfig = RoutingConfig()

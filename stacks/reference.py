@@ -46,6 +46,9 @@ def _type_name(annotation) -> str | None:
     if origin in (typing.Union, getattr(__import__("types"), "UnionType")):
         annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
         origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:  # an optional value type (`MemoryQuantity | None`) keeps its Annotated
+        annotation = typing.get_args(annotation)[0]
+        origin = typing.get_origin(annotation)
     if annotation is bool:
         return "boolean"
     if annotation is int:

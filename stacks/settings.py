@@ -13,7 +13,9 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 from stacks.alertmanager import AlertmanagerSettings
 from stacks.durations import parse_duration
 from stacks.model import (IMAGE, Duration, Image, KubernetesLabels, LabelValue, Model, Name, Port, PrometheusLabels,
-                          Reason, ResourceQuantities, Resources, Text, instance_label, stack_name)
+                          Reason, Text, instance_label, quantity_value, stack_name)
+from stacks.network import EgressRule
+from stacks.pod import AppResources, Probes, Shutdown, Spread, Storage
 from stacks.ports import PortPlan, plan_ports
 from stacks.relabel import RelabelConfig
 from stacks.rules import dns1123_label, matching
@@ -65,6 +67,8 @@ class StackSettings(Model):
     """Always, IfNotPresent or Never."""
     replicas: Annotated[int, Field(ge=1, le=100)] = 1
     """Pods of the Django Deployment (1-100); more than one adds a PodDisruptionBudget and topology spread."""
+    spread: Spread = Spread()
+    """Topology spread of the replicas (with more than one): over nodes and over zones."""
     web_concurrency: Annotated[int, Field(ge=1, le=MAX_WORKERS)] = 2
     """gunicorn workers per pod (WEB_CONCURRENCY, 1-64), one metrics port each."""
     metrics_mode: Literal["per-worker-ports", "multiprocess"] = "per-worker-ports"
@@ -75,18 +79,30 @@ class StackSettings(Model):
     """Service port for http."""
     metrics_start_port: Port = 5001
     """First metrics port (METRICS_START_PORT); worker i exports on METRICS_START_PORT + i - 1."""
-    resources: Resources = Resources(requests=ResourceQuantities(cpu="100m", memory="256Mi"),
-                                     limits=ResourceQuantities(cpu="1", memory="512Mi"))
-    """Requests and limits of the Django container: {requests, limits}, each {cpu, memory}."""
+    resources: AppResources = AppResources()
+    """Requests (derived from the worker count) and limits of the Django container."""
+    storage: Storage = Storage()
+    """Ephemeral storage of the Django container and the size of each emptyDir."""
+    probes: Probes = Probes()
+    """Timings of the startup, readiness and liveness probes."""
+    shutdown: Shutdown = Shutdown()
+    """Graceful shutdown: the pre-stop sleep and gunicorn's graceful timeout; the grace period follows from them."""
 
     http_allowed_namespaces: list[Name] = []
     """Namespaces whose pods may reach the http port (NetworkPolicy); empty admits every source, e.g. an ingress
     controller in any namespace."""
+    egress: list[EgressRule] = []
+    """Where the app's pods may connect besides cluster DNS (kube-system pods k8s-app: kube-dns, port 53): each a
+    cidr or pods (namespace, podLabels), with ports. Everything else is denied."""
     security_exceptions: dict[SecurityControl, Reason] = {}
     """Secure defaults this stack relaxes, each with the reason, which is written on the Deployment:
     readOnlyRootFilesystem (the app writes outside /tmp), networkPolicy (the cluster enforces none)."""
     scanner_skips: dict[matching(r"CKV2?_K8S_[0-9]+", "must be a checkov Kubernetes check id such as CKV_K8S_43"), Reason] = {}
     """checkov checks skipped on the Django objects, each with its reason (written as checkov.io/skip annotations)."""
+    kube_score_ignores: dict[matching(r"[a-z]+(-[a-z]+)*", "must be a kube-score check id such as deployment-replicas"),
+                             Reason] = {}
+    """kube-score checks ignored on the Django Deployment, each with its reason (kube-score/ignore, the reason in
+    django-observability.io/kube-score-ignore-<check>)."""
 
     # How Prometheus scrapes it
     metrics_path: matching(r"/[!-~]*", "must be a URL path starting with / (printable ASCII, no spaces)") = "/metrics"
@@ -113,7 +129,7 @@ class StackSettings(Model):
     """SLOs of the app: name, objective (percent), period (30d or 28d), sli (availability or latency) and which
     burn-rate alerts fire. Rendered as a PrometheusRule, plus a Grafana dashboard."""
     slo_excluded_views: list[ViewName] = []
-    """Further Django views (URL names, the `view` label) whose requests no SLI counts, besides health and
+    """Further Django views (URL names, the `view` label) whose requests no SLI counts, besides health, ready and
     prometheus-django-metrics, which are always excluded."""
     sloth_labels: bool = False
     """Add Sloth's sloth_service, sloth_slo and sloth_id labels to every SLO rule, for Sloth's Grafana dashboards."""
@@ -152,6 +168,16 @@ class StackSettings(Model):
             match = IMAGE.fullmatch(self.image)
             if not match["digest"] and match["tag"] in (None, "latest"):
                 problems.append(("image", self.image, "prod needs a pinned image: a tag other than latest, or a digest"))
+        requests, formulas = self.resources.derived(self.web_concurrency, self.in_memory_volume())
+        limits = self.resources.limits
+        for name, limit in (("cpu", limits.cpu), ("memory", limits.memory)):
+            if limit is not None and quantity_value(requests[name]) > quantity_value(limit):
+                problems.append(("resources", requests[name], f"requests.{name} {formulas[name]} exceeds limits.{name} "
+                                 f"{limit}; Kubernetes refuses a request above its limit"))
+        if stack == "prod" and limits.memory is not None and quantity_value(limits.memory) != quantity_value(requests["memory"]):
+            problems.append(("resources.limits.memory", limits.memory,
+                             f"must equal the memory request ({requests['memory']}) in prod: leave it unset, or set "
+                             "resources.requests; a pod above its memory request is the first evicted under pressure"))
         if "environment" in self.static_labels:
             problems.append(("staticLabels", self.static_labels,
                              "must not set environment: every series already gets environment=<stack name>"))
@@ -162,6 +188,14 @@ class StackSettings(Model):
                  for key, value, rule in problems],
             )
         return self
+
+    def in_memory_volume(self) -> str | None:
+        """The sizeLimit of the in-memory multiprocess directory, which counts as the container's memory."""
+        return self.storage.multiproc if self.metrics_mode == "multiprocess" else None
+
+    def container_resources(self) -> dict:
+        """Requests, limits and ephemeral storage of the Django container; the builders take it from params."""
+        return self.resources.to_kubernetes(self.web_concurrency, self.in_memory_volume(), self.storage.ephemeral)
 
     def port_plan(self) -> PortPlan:
         """Every named port of the app; the builders take it once from builders/params.py."""

@@ -14,9 +14,9 @@ LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0
 """The `le` boundaries of django-prometheus' request latency histogram: a latency SLI counts requests at or under
 one of them, so its threshold must be one."""
 PERIODS = {"30d": 30, "28d": 28}
-EXCLUDED_VIEWS = ("health", "prometheus-django-metrics")
-"""Views no SLI counts: the probes' health view (the reference app's URL name for /health/) and django-prometheus'
-own metrics view. Their traffic is not users' traffic: counted, it dilutes the error ratio."""
+EXCLUDED_VIEWS = ("health", "ready", "prometheus-django-metrics")
+"""Views no SLI counts: the probes' views (the reference app's URL names for /health/ and /ready/) and
+django-prometheus' own metrics view. Their traffic is not users' traffic: counted, it dilutes the error ratio."""
 ViewName = matching(r'[^"\\\n]+', "must be a Django view name (the `view` label): no quote, backslash or newline")
 ALERT_LABELS = ("slo", "severity", "tier", "long_window", "short_window")
 """The labels the rules set on every alert themselves."""

@@ -28,6 +28,7 @@ coredns|$COREDNS_VERSION|420|coredns
 kube-router|$KUBE_ROUTER_VERSION|110|kube-router
 helm|$HELM_VERSION|90|helm
 actionlint|$ACTIONLINT_VERSION|30|actionlint
+kube-score|$KUBE_SCORE_VERSION|90|kube-score
 docker-provider|$docker_provider_key|250|pulumi-resource-docker
 "
 
@@ -109,6 +110,9 @@ build_unit() {  # build_unit UNIT VERSION OUT
     actionlint)
       copymod "github.com/rhysd/actionlint@$version" "$work/m"
       (cd "$work/m" && go build -trimpath -o "$out/" ./cmd/actionlint) ;;
+    kube-score)
+      copymod "github.com/zegl/kube-score@$version" "$work/m"
+      (cd "$work/m" && go build -trimpath -ldflags "-s -w -X main.version=${version#v}" -o "$out/" ./cmd/kube-score) ;;
     docker-provider)
       # Its go.mod and go.sum pin every module; -mod=readonly keeps the build from changing them.
       (cd "$root/tools/docker-provider" && GONOSUMDB=github.com/pulumi go build -mod=readonly -trimpath \

@@ -15,6 +15,16 @@ def health(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+def ready(request):
+    """What serving needs: the database answers a query (the readiness probe; /health/ only says Django runs)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as error:
+        return HttpResponse(f"database unavailable: {type(error).__name__}", status=503, content_type="text/plain")
+    return HttpResponse("ready", content_type="text/plain")
+
+
 def fail(request):
     """Fails on demand, for error-rate and SLO tests: /fail/?status=503 answers 503 (default 500)."""
     status = int(request.GET.get("status", "500"))

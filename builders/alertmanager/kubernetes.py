@@ -6,11 +6,16 @@ the guard rails around them.
 """
 from builders.alertmanager.config import config_text
 from builders.alertmanager.peers import MESH_PORT, WEB_PORT
-from builders.params import AlertmanagerParams
+from builders.kube_score import ignore_annotations
+from builders.params import AlertmanagerParams, egress_rules
 
 CONFIG_KEY = "alertmanager.yaml"
 GOVERNING_SERVICE = "alertmanager-operated"
 RUN_AS = 1000
+CONTAINER_NAME = "alertmanager"
+"""The operator's name for the Alertmanager container, which spec.containers patches."""
+OPERATOR_CREATES_PODS = ("prometheus-operator creates the Alertmanager pods from the Alertmanager resource, with the "
+                         "spec.podMetadata labels this policy selects; kube-score sees no pod in the rendered objects")
 
 
 def config_secret_name(params: AlertmanagerParams) -> str:
@@ -49,6 +54,10 @@ def build_alertmanager(params: AlertmanagerParams) -> dict:
             "resources": settings.resources.to_kubernetes(),
             "securityContext": {"runAsNonRoot": True, "runAsUser": RUN_AS, "runAsGroup": RUN_AS, "fsGroup": RUN_AS,
                                 "seccompProfile": {"type": "RuntimeDefault"}},
+            # Merged by name into the container the operator generates.
+            "containers": [{"name": CONTAINER_NAME,
+                            "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                                "capabilities": {"drop": ["ALL"]}}}],
             "affinity": {"podAntiAffinity": _anti_affinity(params)},
         },
     }
@@ -64,19 +73,25 @@ def build_disruption_budget(params: AlertmanagerParams) -> dict | None:
 
 
 def build_network_policy(params: AlertmanagerParams) -> dict:
-    """Peers gossip with each other on 9094 over TCP and UDP (both are needed); Prometheus reaches 9093."""
+    """Peers gossip with each other on 9094 over TCP and UDP (both are needed); Prometheus reaches 9093. Out: DNS,
+    the peers and the receivers (alertmanager.egress). It selects the Alertmanager pods alone, never the whole
+    namespace, which the cluster's own Prometheus and operator share."""
+    peers = [{"podSelector": {"matchLabels": params.selector}}]
+    mesh = [{"port": MESH_PORT, "protocol": "TCP"}, {"port": MESH_PORT, "protocol": "UDP"}]
+    metadata = _metadata(params, params.settings.name)
+    metadata["annotations"] = ignore_annotations({"networkpolicy-targets-pod": OPERATOR_CREATES_PODS})
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": _metadata(params, params.settings.name),
+        "metadata": metadata,
         "spec": {
             "podSelector": {"matchLabels": params.selector},
-            "policyTypes": ["Ingress"],
+            "policyTypes": ["Ingress", "Egress"],
             "ingress": [
                 {"from": [params.prometheus.peer()], "ports": [{"port": WEB_PORT, "protocol": "TCP"}]},
-                {"from": [{"podSelector": {"matchLabels": params.selector}}],
-                 "ports": [{"port": MESH_PORT, "protocol": "TCP"}, {"port": MESH_PORT, "protocol": "UDP"}]},
+                {"from": peers, "ports": mesh},
             ],
+            "egress": [*egress_rules(tuple(params.settings.egress)), {"to": peers, "ports": mesh}],
         },
     }
 

@@ -31,6 +31,7 @@ def test_rendered_stacks_pass_every_policy(stack):
     if stack == "prod":
         assert rules.alertmanager_replica_problems(_one(resources, "Alertmanager")) == []
         assert rules.latest_tag_problems(_one(resources, "Deployment")) == []
+        assert rules.hard_spread_problems(_one(resources, "Deployment")) == []
 
 
 def test_endpoint_port_missing_on_service():
@@ -73,3 +74,24 @@ def test_alertmanager_replicas():
     alertmanager = _one(_resources("dev"), "Alertmanager")
     assert rules.alertmanager_replica_problems(alertmanager) == [
         "Alertmanager main runs 1 replica(s); prod needs at least 3"]
+
+
+@pytest.mark.parametrize("change", ["soft", "skew", "zone only", "none"])
+def test_prod_without_hard_spread(change):
+    deployment = _one(_resources("prod"), "Deployment")
+    spec = deployment["spec"]["template"]["spec"]
+    [hostname] = [c for c in spec["topologySpreadConstraints"] if c["topologyKey"] == "kubernetes.io/hostname"]
+    if change == "soft":
+        hostname["whenUnsatisfiable"] = "ScheduleAnyway"
+    elif change == "skew":
+        hostname["maxSkew"] = 2
+    elif change == "zone only":
+        spec["topologySpreadConstraints"].remove(hostname)
+    else:
+        del spec["topologySpreadConstraints"]
+    [problem] = rules.hard_spread_problems(deployment)
+    assert "Deployment app-django does not spread its replicas hard over nodes" in problem
+
+
+def test_one_replica_needs_no_spread():
+    assert rules.hard_spread_problems(_one(_resources("dev"), "Deployment")) == []

@@ -103,3 +103,21 @@ def test_latency_sli_selects_bucket_bounds_the_app_exposes(tmp_path):
         [expr] = {rule["expr"] for rule in sli_rules(params, slo) if rule["record"] == "slo:sli_error:ratio_rate5m"}
         rendered |= set(re.findall(r'le="([^"]+)"', expr))
     assert len(rendered) == len(LATENCY_BUCKETS) and rendered <= exposed, (sorted(rendered - exposed), sorted(exposed))
+
+
+READY = """
+import json, os
+from django.db import connections
+from django.test import Client
+statuses = {path: Client().get(path).status_code for path in ("/health/", "/ready/")}
+connections["default"].close()
+connections["default"].settings_dict["NAME"] = os.path.join(os.environ["DJANGO_DB_PATH"], "missing", "db.sqlite3")
+lost = {path: Client().get(path).status_code for path in ("/health/", "/ready/")}
+print(json.dumps([statuses, lost]))
+"""
+
+
+def test_ready_only_while_the_database_answers(tmp_path):
+    """/ready/ (the readiness probe) needs the database; /health/ (the startup probe) only Django."""
+    assert _django(READY, DJANGO_DB_PATH=str(tmp_path / "db.sqlite3")) == [{"/health/": 200, "/ready/": 200},
+                                                                          {"/health/": 200, "/ready/": 503}]

@@ -207,13 +207,13 @@ def _view_series(view: str, status: str, per_minute: str, minutes: int) -> dict:
 
 
 def test_probe_and_scrape_traffic_do_not_dilute_availability(tmp_path):
-    """The same users' traffic with 1% 5xx gives the same error ratio with and without health probes, hits on
+    """The same users' traffic with 1% 5xx gives the same error ratio with and without probes (health, ready), hits on
     django-prometheus' metrics view and a view the stack excludes (sloExcludedViews)."""
     settings = _settings(None, sloExcludedViews=["ping"])
     minutes = 70
     users = [_view_series("index", "200", "990", minutes), _view_series("index", "500", "10", minutes)]
-    probes = [_view_series("health", "200", "500", minutes), _view_series("prometheus-django-metrics", "200", "60", minutes),
-              _view_series("ping", "200", "300", minutes)]
+    probes = [_view_series("health", "200", "500", minutes), _view_series("ready", "503", "400", minutes),
+              _view_series("prometheus-django-metrics", "200", "60", minutes), _view_series("ping", "200", "300", minutes)]
     expected = [{"labels": '{namespace="app", service="app-django", slo="availability"}', "value": 0.01}]
     tests = [{"interval": "1m", "input_series": series, "promql_expr_test": [
         {"eval_time": f"{minutes}m", "expr": "round(slo:sli_error:ratio_rate1h, 0.000001)", "exp_samples": expected}]}

@@ -1,0 +1,77 @@
+"""kube-score (built from its Go module) on every stack's rendered objects, every optional check enabled and a
+warning failing the run: nothing is ignored for a whole run, a check wrong for one object is ignored on that object
+with its reason next to it, and the README lists each of those reasons."""
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from builders.kube_score import IGNORE_ANNOTATION, REASON_ANNOTATION
+from localrun.tools import go_tool
+from stacks.loader import ROOT
+from tests.helpers import STACKS
+
+
+@pytest.fixture(scope="module")
+def kube_score() -> str:
+    return go_tool("kube-score")
+
+
+def score(kube_score: str, files) -> subprocess.CompletedProcess:
+    return subprocess.run([kube_score, "score", "--all-default-optional", "--exit-one-on-warning",
+                           "--output-format", "ci", *map(str, files)], capture_output=True, text=True, timeout=120)
+
+
+def _objects(directory):
+    """Every rendered Kubernetes object (the alertmanager/ folder holds config text, not objects)."""
+    return sorted(directory.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_passes(kube_score, rendered, stack):
+    result = score(kube_score, _objects(rendered[stack]))
+    findings = [line for line in result.stdout.splitlines() if line.startswith(("[CRITICAL]", "[WARNING]"))]
+    assert result.returncode == 0 and findings == [], result.stdout + result.stderr
+
+
+def _ignores(directory) -> dict[str, str]:
+    ignores = {}
+    for path in _objects(directory):
+        annotations = (yaml.safe_load(path.read_text())["metadata"].get("annotations") or {})
+        for check in filter(None, annotations.get(IGNORE_ANNOTATION, "").split(",")):
+            ignores[check] = annotations.get(f"{REASON_ANNOTATION}{check}", "")
+    return ignores
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_ignore_has_its_reason_on_the_object_and_in_the_readme(rendered, stack):
+    readme = (ROOT / "README.md").read_text()
+    for check, reason in _ignores(rendered[stack]).items():
+        assert len(reason) >= 10, f"{stack}: {check} is ignored without a reason"
+        assert re.search(rf"^\| `{re.escape(check)}` \|.*\| {re.escape(reason)} \|$", readme, re.M), (
+            f"README's kube-score table should list {check} with: {reason}")
+
+
+def _broken(rendered, tmp_path, change) -> list:
+    """prod's objects with its Deployment changed by `change`."""
+    for path in _objects(rendered["prod"]):
+        document = yaml.safe_load(path.read_text())
+        if document["kind"] == "Deployment":
+            change(document["spec"]["template"]["spec"]["containers"][0])
+        (tmp_path / path.name).write_text(yaml.safe_dump(document))
+    return _objects(tmp_path)
+
+
+def test_identical_probes_fail(kube_score, rendered, tmp_path):
+    def same_probes(container):
+        container["livenessProbe"] = dict(container["readinessProbe"])
+    result = score(kube_score, _broken(rendered, tmp_path, same_probes))
+    assert result.returncode != 0 and "Container has the same readiness and liveness probe" in result.stdout
+
+
+def test_missing_storage_limits_fail(kube_score, rendered, tmp_path):
+    def no_storage_limit(container):
+        del container["resources"]["limits"]["ephemeral-storage"]
+    result = score(kube_score, _broken(rendered, tmp_path, no_storage_limit))
+    assert result.returncode != 0 and "Ephemeral Storage limit is not set" in result.stdout
