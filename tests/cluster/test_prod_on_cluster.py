@@ -34,6 +34,9 @@ def _prod_alertmanager_with_sink() -> dict:
                   "repeat_interval": "4h"},
         "receivers": [{"name": "sink", "webhook_configs": [{"url_secret": WEBHOOK_SECRET}]}],
     }
+    # The peers' egress allows the receivers only: the sink's webhook port, instead of HTTPS anywhere.
+    alertmanager["egress"] = [{"namespace": SINK_NAMESPACE, "podLabels": {"app": "webhook"},
+                               "ports": [{"port": 8080, "protocol": "TCP"}]}]
     return alertmanager
 
 
