@@ -9,7 +9,8 @@ import yaml
 
 from localcluster.layout import PROMETHEUS_NAME, PROMETHEUS_NAMESPACE
 from localrun.tools import go_tool
-from tests.cluster.kube import get, in_pod, prometheus_api, secret_file, wait
+from stacks.model import quantity_value
+from tests.cluster.kube import get, in_pod, kubectl, prometheus_api, secret_file, wait
 from tests.cluster.scraping import (app_pods, index_requests_total, per_target, send_requests, targets,
                                     wait_for_targets)
 
@@ -134,3 +135,65 @@ def test_the_slo_rules_reach_the_operators_rule_configmap_and_prometheus(stack):
     loaded = wait("Prometheus to load the SLO groups", lambda: expected <= {
         g["name"] for g in prometheus_api("rules")["groups"]}, timeout=180)
     assert loaded
+
+
+DATABASE = "/tmp/reference-app.sqlite3"
+"""The reference app's SQLite file (app/djangoapp/settings.py), which its readiness view opens."""
+
+
+def _ready_addresses(settings) -> set[str]:
+    slices = get("endpointslices", "-n", settings.namespace, "-l",
+                 f"kubernetes.io/service-name={settings.app_name}")["items"]
+    return {address for piece in slices for endpoint in piece.get("endpoints") or []
+            if endpoint.get("conditions", {}).get("ready") for address in endpoint["addresses"]}
+
+
+def test_a_pod_that_cannot_reach_its_database_leaves_the_endpoints_within_its_probe_window(stack):
+    """The database made unopenable (a directory where its file was): /ready/ answers 503, the pod leaves the
+    Service's ready endpoints within the readiness probe's window, and returns once the file is back."""
+    settings = stack.settings
+    [pod, *others] = app_pods(settings)
+    name, address = pod["metadata"]["name"], pod["status"]["podIP"]
+    assert address in _ready_addresses(settings)
+    readiness = settings.probes.readiness
+    window = readiness.period_seconds * readiness.failure_threshold
+    in_pod(settings.namespace, name, "python3", "-c",
+           f"import os; os.rename('{DATABASE}', '{DATABASE}.away'); os.mkdir('{DATABASE}')")
+    try:
+        # One probe period more for the failure count to start, and a few seconds for the EndpointSlice update.
+        wait("the pod to leave the ready endpoints", lambda: address not in _ready_addresses(settings),
+             timeout=window + readiness.period_seconds + 5, interval=0.5)
+        assert {p["status"]["podIP"] for p in others} <= _ready_addresses(settings)
+    finally:
+        in_pod(settings.namespace, name, "python3", "-c",
+               f"import os; os.rmdir('{DATABASE}'); os.rename('{DATABASE}.away', '{DATABASE}')")
+    wait("the pod to return to the ready endpoints", lambda: address in _ready_addresses(settings), timeout=60,
+         interval=0.5)
+    assert get("pod", "-n", settings.namespace, name)["status"]["containerStatuses"][0]["restartCount"] == 0
+
+
+def test_filling_tmp_past_its_size_limit_evicts_that_pod_only(stack):
+    settings = stack.settings
+    [pod, *others] = app_pods(settings)
+    name = pod["metadata"]["name"]
+    mib_past_limit = int(quantity_value(settings.storage.tmp)) // 2**20 + 16
+    # In 1 MiB writes: the pod's memory limit has no room for the whole file at once.
+    in_pod(settings.namespace, name, "python3", "-c",
+           f"f = open('/tmp/fill', 'wb'); [f.write(bytes(2**20)) for _ in range({mib_past_limit})]; f.close()")
+
+    def eviction() -> str | None:
+        """The kubelet's eviction event for the pod. Its status is no sign: gunicorn exits cleanly on the eviction's
+        SIGTERM, so the pod ends Succeeded without a reason."""
+        events = get("events", "-n", settings.namespace, "--field-selector",
+                     f"involvedObject.name={name},reason=Evicted")["items"]
+        return events[0]["message"] if events else None
+
+    # The kubelet measures emptyDir usage on its volume-stats period (one minute), then evicts.
+    message = wait("the pod to be evicted", eviction, timeout=240)
+    assert 'EmptyDir volume "tmp" exceeds the limit' in message, message
+    wait("the evicted pod to stop", lambda: get("pod", "-n", settings.namespace, name)["status"]["phase"]
+         in ("Succeeded", "Failed"), timeout=120)
+    running = {p["metadata"]["name"] for p in app_pods(settings) if p["status"].get("phase") == "Running"}
+    assert {p["metadata"]["name"] for p in others} <= running
+    kubectl("delete", "pod", "-n", settings.namespace, name, "--wait=false")
+    wait_for_targets(settings, settings.replicas * settings.web_concurrency, timeout=300)
