@@ -41,8 +41,7 @@ for part, params in stack_parts(everything):
     after = [namespace] if part.in_app_namespace and namespace else []
     # Render mode covers the Kubernetes provider only: the Swarm backend always deploys, with the real credentials.
     credentials = loaded.secrets if part.backend == "swarm" else secrets
-    resource = register_part(part, params, credentials, pulumi.ResourceOptions(provider=provider, depends_on=after),
-                             rendering=bool(settings.render_yaml_to_directory))
+    resource = register_part(part, params, credentials, pulumi.ResourceOptions(provider=provider, depends_on=after))
     if part.component is None:
         namespace = resource
         continue

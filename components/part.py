@@ -12,14 +12,11 @@ from components.resources import register, resource_name, returned_object
 
 class PartComponent(pulumi.ComponentResource):
     def __init__(self, part: Part, params: Any, secrets: Mapping[str, pulumi.Input[str]],
-                 opts: pulumi.ResourceOptions | None = None, rendering: bool = False):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__(part.component, params.name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         objects = part.objects(params)
-        # A render holds placeholders, written to files for review: marked secret, they would only make the
-        # provider warn that a secret reaches a file. A real credential (a secret Output) keeps that warning.
-        secret_data = not rendering or any(isinstance(value, pulumi.Output) for value in secrets.values())
-        self.resources = [register(obj, child, secret_data, **_secret_overrides(part, params, secrets, obj))
+        self.resources = [register(obj, child, **_secret_overrides(part, params, secrets, obj))
                           for obj in objects]
         self.exports = _registered_exports(part, objects, self.resources)
         self.register_outputs(self.exports)
@@ -50,7 +47,7 @@ def _secret_overrides(part: Part, params: Any, secrets: Mapping[str, pulumi.Inpu
 
 
 def register_part(part: Part, params: Any, secrets: Mapping[str, pulumi.Input[str]],
-                  opts: pulumi.ResourceOptions, rendering: bool = False) -> pulumi.Resource:
+                  opts: pulumi.ResourceOptions) -> pulumi.Resource:
     """Register one part of the stack: the namespace at the top, Swarm's Docker resources through their own
     component (pulumi_docker is imported for a Swarm stack only), everything else as a `PartComponent`.
     A component's `exports` are the stack outputs it contributes."""
@@ -61,4 +58,4 @@ def register_part(part: Part, params: Any, secrets: Mapping[str, pulumi.Input[st
         from components.swarm import register_swarm
 
         return register_swarm(part, params, secrets)
-    return PartComponent(part, params, secrets, opts, rendering)
+    return PartComponent(part, params, secrets, opts)

@@ -42,16 +42,14 @@ def owned(obj: dict) -> dict:
     return {**obj, "metadata": metadata}
 
 
-def register(obj: dict, opts: pulumi.ResourceOptions, secret_data: bool = True,
-             **overrides) -> pulumi.CustomResource:
+def register(obj: dict, opts: pulumi.ResourceOptions, **overrides) -> pulumi.CustomResource:
     """Register `obj` with `opts` (a component passes `ResourceOptions(parent=self)`).
-    `overrides` replace top-level fields with Outputs, e.g. secret data. A Secret's data is marked secret unless
-    `secret_data` is false (a render of placeholders); data made from secret Outputs stays secret either way."""
+    `overrides` replace top-level fields with Outputs, e.g. secret data."""
     token = type_token(obj)
     props = owned(obj) | overrides
     secret_fields = _SECRET_FIELDS.get(token, ())
     for field in secret_fields:
-        if secret_data and props.get(field) is not None:
+        if props.get(field) is not None:
             props[field] = pulumi.Output.secret(props[field])
     own = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=alias) for alias in _ALIASES.get(token, ())] or None,
                                  additional_secret_outputs=list(secret_fields) or None)

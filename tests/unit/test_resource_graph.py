@@ -1,16 +1,13 @@
 """The program under Pulumi mocks, for each stack: what it registers is exactly what the pure builders return,
 and the port names agree across Deployment, Service and ServiceMonitor."""
-import pulumi
 import pytest
 import yaml
 
 from builders.params import stack_params
-from builders.parts import stack_objects, stack_parts
-from components.part import register_part
+from builders.parts import stack_objects
 from components.resources import resource_name, type_token
-from stacks.loader import PROJECT, load_offline, placeholder
-from tests.helpers import (STACKS, TEST_SECRETS, RecordingMocks, engine_config, is_secret, reveal, run_program,
-                           without_patch_force)
+from stacks.loader import load_offline, placeholder
+from tests.helpers import STACKS, TEST_SECRETS, engine_config, is_secret, reveal, run_program, without_patch_force
 
 K8S_PREFIX = "kubernetes:"
 COMPONENT_TYPES = {
@@ -119,24 +116,3 @@ def test_render_mode_keeps_placeholders(monkeypatch):
     [secret] = mocks.of_type("kubernetes:core/v1:Secret")
     text = reveal(secret.inputs["stringData"])["alertmanager.yaml"]
     assert placeholder("pagerdutyRoutingKey") in text and TEST_SECRETS["pagerdutyRoutingKey"] not in text
-    # Placeholders only: not marked secret, so the provider does not warn that a secret reaches the files.
-    assert not is_secret(secret.inputs["stringData"])
-
-
-def test_a_real_credential_in_a_render_stays_secret():
-    """Were a real credential to reach a rendered part, its Secret stays marked, and the provider warns."""
-    offline = load_offline("prod")
-    everything = stack_params("prod", offline.settings)
-    [(part, params)] = [(part, params) for part, params in stack_parts(everything)
-                        if part.reads_credentials and part.backend != "swarm"]
-    mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack="prod", preview=False)
-
-    @pulumi.runtime.test
-    def program():
-        credentials = {key: pulumi.Output.secret(TEST_SECRETS[key]) for key in offline.secrets}
-        register_part(part, params, credentials, pulumi.ResourceOptions(), rendering=True)
-
-    program()
-    [secret] = mocks.of_type("kubernetes:core/v1:Secret")
-    assert is_secret(secret.inputs["stringData"])
