@@ -23,11 +23,19 @@ def object_filename(obj: dict) -> str:
     return f"{obj['kind'].lower()}-{metadata.get('namespace', 'cluster')}-{metadata['name']}.yaml"
 
 
-class _PlainDumper(yaml.SafeDumper):
-    """No `&id001` anchors: builders may share a dict (labels, relabelings) between places; files spell it out."""
+class _PlainDumper(yaml.CSafeDumper):
+    """libyaml's emitter (PyYAML's own is most of a render's time). No `&id001` anchors: builders may share a dict
+    (labels, relabelings) between places; files spell it out. A multi-line string (a dashboard's JSON, Alertmanager's
+    config) is a literal block, so that a pull request's diff of tests/golden shows the line that changed."""
 
     def ignore_aliases(self, data):
         return True
+
+    def represent_str(self, data):
+        return self.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
+
+
+_PlainDumper.add_representer(str, _PlainDumper.represent_str)
 
 
 def dump(document) -> str:
