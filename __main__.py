@@ -8,7 +8,7 @@ from builders.parts import stack_parts
 from components import docker_target, kube_target
 from components.engine_settings import load_from_engine
 from components.part import register_part
-from stacks.loader import Problem, SettingsError, placeholder
+from stacks.loader import Problem, SettingsError
 
 try:
     loaded = load_from_engine()
@@ -22,9 +22,9 @@ if settings.alertmanager.backend == "swarm" and (
     raise pulumi.RunError(str(Problem("alertmanager.swarm.dockerHost", settings.alertmanager.swarm.docker_host,
                                       f"{unreachable}; nothing was changed")))
 if settings.render_yaml_to_directory:
-    # Render mode writes files for review, so credentials stay placeholders there, as in the offline render.
+    # Render mode writes files for review: no credential reaches them (components/part.py).
     provider = k8s.Provider("kubernetes", render_yaml_to_directory=settings.render_yaml_to_directory)
-    secrets = {key: placeholder(key) for key in loaded.secrets}
+    secrets = None
 else:
     if problem := kube_target.problem(settings.kube_context):
         raise pulumi.RunError(str(problem))

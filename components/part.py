@@ -11,13 +11,12 @@ from components.resources import register, resource_name, returned_object
 
 
 class PartComponent(pulumi.ComponentResource):
-    def __init__(self, part: Part, params: Any, secrets: Mapping[str, pulumi.Input[str]],
+    def __init__(self, part: Part, params: Any, secrets: Mapping[str, pulumi.Input[str]] | None,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__(part.component, params.name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         objects = part.objects(params)
-        self.resources = [register(obj, child, **_secret_overrides(part, params, secrets, obj))
-                          for obj in objects]
+        self.resources = [register(_with_credentials(part, params, secrets, obj), child) for obj in objects]
         self.exports = _registered_exports(part, objects, self.resources)
         self.register_outputs(self.exports)
 
@@ -31,11 +30,16 @@ def _registered_exports(part: Part, objects: list[dict], resources: list[pulumi.
     return {key: values[key] for key in part.exports([obj for obj, _ in kept])}
 
 
-def _secret_overrides(part: Part, params: Any, secrets: Mapping[str, pulumi.Input[str]], obj: dict) -> dict:
-    """A Secret of a part that reads credentials gets its data from the real values: they arrive as secret
-    Outputs, and Output.all keeps the data secret (pulumi-kubernetes marks a Secret's data secret in any case)."""
+def _with_credentials(part: Part, params: Any, secrets: Mapping[str, pulumi.Input[str]] | None, obj: dict) -> dict:
+    """The object to register. A Secret of a part that reads credentials gets its data from the real values: they
+    arrive as secret Outputs, and Output.all keeps the data secret (pulumi-kubernetes marks a Secret's data secret in
+    any case). With no credentials (`secrets` None: render mode) that Secret is registered without its data: a
+    review needs no credential, and the provider warns of a plaintext secret for any Secret data it renders,
+    placeholders too, so its warning keeps meaning that a real credential reached a rendered file."""
     if not (part.reads_credentials and obj["kind"] == "Secret"):
-        return {}
+        return obj
+    if secrets is None:
+        return {key: value for key, value in obj.items() if key not in ("data", "stringData")}
     name = resource_name(obj)
 
     def string_data(values: dict[str, str]) -> dict[str, str]:
@@ -43,10 +47,10 @@ def _secret_overrides(part: Part, params: Any, secrets: Mapping[str, pulumi.Inpu
                     if each["kind"] == "Secret" and resource_name(each) == name]
         return filled["stringData"]
 
-    return {"stringData": pulumi.Output.all(**secrets).apply(string_data)}
+    return obj | {"stringData": pulumi.Output.all(**secrets).apply(string_data)}
 
 
-def register_part(part: Part, params: Any, secrets: Mapping[str, pulumi.Input[str]],
+def register_part(part: Part, params: Any, secrets: Mapping[str, pulumi.Input[str]] | None,
                   opts: pulumi.ResourceOptions) -> pulumi.Resource:
     """Register one part of the stack: the namespace at the top, Swarm's Docker resources through their own
     component (pulumi_docker is imported for a Swarm stack only), everything else as a `PartComponent`.

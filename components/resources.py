@@ -42,11 +42,11 @@ def owned(obj: dict) -> dict:
     return {**obj, "metadata": metadata}
 
 
-def register(obj: dict, opts: pulumi.ResourceOptions, **overrides) -> pulumi.CustomResource:
-    """Register `obj` with `opts` (a component passes `ResourceOptions(parent=self)`).
-    `overrides` replace top-level fields with Outputs, e.g. secret data."""
+def register(obj: dict, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    """Register `obj` (its fields plain values or Outputs) with `opts` (a component passes
+    `ResourceOptions(parent=self)`)."""
     token = type_token(obj)
-    props = owned(obj) | overrides
+    props = owned(obj)
     secret_fields = _SECRET_FIELDS.get(token, ())
     for field in secret_fields:
         if props.get(field) is not None:

@@ -1,5 +1,4 @@
 """A render by the engine next to the offline render, object by object."""
-import base64
 from pathlib import Path
 
 import yaml
@@ -13,16 +12,17 @@ def _by_identity(objects) -> dict:
 
 
 def engine_objects(directory: Path) -> dict:
-    """Every object the Kubernetes provider rendered into `directory`, as the offline render has it. The two
-    differences are undone here: the provider turns a Secret's `stringData` into base64 `data`, and every registered
-    object carries the provider's patchForce annotation (components/resources.py)."""
-    objects = _by_identity(without_patch_force(yaml.safe_load(path.read_text())) for path in directory.rglob("*.yaml"))
-    for obj in objects.values():
-        if obj["kind"] == "Secret":
-            obj["stringData"] = {name: base64.b64decode(value).decode() for name, value in obj.pop("data").items()}
-    return objects
+    """Every object the Kubernetes provider rendered into `directory`, without the provider's patchForce annotation
+    that every registered object carries (components/resources.py)."""
+    return _by_identity(without_patch_force(yaml.safe_load(path.read_text())) for path in directory.rglob("*.yaml"))
 
 
 def offline_objects(stack: str, out: Path) -> dict:
+    """The offline render of `stack` as render mode registers it: its config Secret without the data, which the
+    offline render fills with placeholders and render mode leaves out (components/part.py)."""
     render.render(stack, out)
-    return _by_identity(yaml.safe_load(path.read_text()) for path in (out / stack).glob("*.yaml"))
+    objects = _by_identity(yaml.safe_load(path.read_text()) for path in (out / stack).glob("*.yaml"))
+    for obj in objects.values():
+        if obj["kind"] == "Secret":
+            del obj["stringData"]
+    return objects

@@ -2,6 +2,8 @@
 on a temporary local backend: what users run with `make up` / `make preview`."""
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,7 @@ def _policy(stack: str) -> tuple[str, ...]:
 def test_preview_each_stack_with_the_policy_pack(engine, stack):
     result = engine(stack, "preview", "--diff", *_policy(stack))
     assert "kubernetes:apps/v1:Deployment" in result.stdout and "to create" in result.stdout, result.stdout[-2000:]
+    assert "plaintext" not in result.stdout + result.stderr  # no credential, not even a placeholder, is rendered
     assert "Policy Packs run:" in result.stdout and "django-observability|local|" in result.stdout
     assert "mandatory" not in result.stdout
 
@@ -48,13 +51,35 @@ def test_up_twice_second_changes_nothing(engine):
     first = engine("dev", "up", "--yes", "--skip-preview")
     created = re.search(r"\+ (\d+) created", first.stdout)
     assert created and int(created[1]) >= 10, first.stdout[-2000:]
+    assert "plaintext" not in first.stdout + first.stderr
     second = engine("dev", "up", "--yes", "--skip-preview", "--expect-no-changes")
     assert f"{created[1]} unchanged" in second.stdout, second.stdout[-2000:]
 
 
+@pytest.mark.parametrize("leak", [False, True])
+def test_a_secret_in_a_rendered_file_still_warns(engine, tmp_path, leak):
+    """Render mode leaves credentials out (the previews above print no plaintext warning), so the provider's warning
+    keeps its meaning: a secret value registered the program's way into a rendered object is still reported."""
+    program, rendered = tmp_path / "program", tmp_path / "rendered"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text(yaml.safe_dump({"name": "leak", "runtime": {
+        "name": "python", "options": {"virtualenv": str(ROOT / ".venv")}}}))
+    shutil.copy(ROOT / "tests/engine/leak_program.py", program / "__main__.py")
+    stack = f"leak-{leak:d}"
+    env = engine.environment(stack, rendered, {"LEAK": "1" if leak else "", "PYTHONPATH": str(ROOT)})
+    pulumi = str(ROOT / "tools/pulumi.sh")
+    subprocess.run([pulumi, "--cwd", str(program), "stack", "select", "--create", stack, "--non-interactive"],
+                   check=True, capture_output=True, env=env, timeout=300)
+    result = subprocess.run([pulumi, "--cwd", str(program), "up", "--yes", "--skip-preview", "--stack", stack,
+                             "--non-interactive"], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert ("contains a secret value in plaintext" in result.stdout) == leak, result.stdout[-3000:]
+    assert "a-real-credential" in (rendered / "1-manifest/v1-configmap-default-leak.yaml").read_text()
+
+
 def test_engine_render_equals_offline_render(engine, tmp_path):
-    """The two differences allowed (a Secret's base64 `data`, the patchForce annotation) are undone by
-    engine_objects."""
+    """The two differences allowed (the config Secret's data, which render mode leaves out, and the patchForce
+    annotation) are undone by offline_objects and engine_objects."""
     engine_dir = tmp_path / "engine"
     engine("acceptance", "up", "--yes", "--skip-preview", render_dir=engine_dir)
     from_engine = engine_objects(engine_dir)

@@ -106,7 +106,15 @@ def test_alertmanager_config_is_secret_and_filled_in(stack_run):
     assert all(TEST_SECRETS[key] in text for key in keys)
 
 
-def test_render_mode_keeps_placeholders(monkeypatch):
+def _holds_secret(value) -> bool:
+    if isinstance(value, dict):
+        return is_secret(value) or any(map(_holds_secret, value.values()))
+    return isinstance(value, list) and any(map(_holds_secret, value))
+
+
+def test_render_mode_registers_the_config_secret_without_its_data(monkeypatch):
+    """No credential reaches a rendered file, not even a placeholder: the provider warns of a plaintext secret for
+    any Secret data it renders, and that warning must keep meaning a real leak. Nothing registered is secret."""
     monkeypatch.setenv("DJANGO_OBSERVABILITY_RENDER_DIR", "rendered-by-engine")
     config, secret_keys = engine_config("prod")
     mocks = run_program("prod", config, secret_keys)
@@ -114,5 +122,10 @@ def test_render_mode_keeps_placeholders(monkeypatch):
     assert provider.inputs.get("renderYamlToDirectory") == "rendered-by-engine"
     assert "context" not in provider.inputs
     [secret] = mocks.of_type("kubernetes:core/v1:Secret")
-    text = reveal(secret.inputs["stringData"])["alertmanager.yaml"]
-    assert placeholder("pagerdutyRoutingKey") in text and TEST_SECRETS["pagerdutyRoutingKey"] not in text
+    assert "stringData" not in secret.inputs and "data" not in secret.inputs
+    assert secret.inputs["metadata"]["name"] == "alertmanager-main"
+    registered = [resource.inputs for resource in mocks.resources]
+    assert not any(map(_holds_secret, registered))
+    keys = [key.partition(":")[2] for key in secret_keys]
+    assert keys and not any(TEST_SECRETS[key] in repr(registered) or placeholder(key) in repr(registered)
+                            for key in keys)
