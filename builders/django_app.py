@@ -4,7 +4,7 @@ namespace's default-deny egress.
 gunicorn runs WEB_CONCURRENCY workers and django-prometheus in each worker binds its own port from
 range(METRICS_START_PORT, METRICS_START_PORT + WEB_CONCURRENCY); the pod therefore names one port per worker.
 """
-from builders.kube_score import ignore_annotations
+from builders.kube_score import ignore_annotations, shape_ignores
 from builders.params import AppParams, egress_rules
 from stacks.pod import Probes, ProbeTiming
 from stacks.ports import MULTIPROC_DIR
@@ -32,21 +32,13 @@ def review_annotations(app: AppParams) -> dict[str, str]:
     return annotations
 
 
-CPU_BURST = ("its CPU limit is above the request on purpose: CPU is compressible, and workers burst at start-up "
-             "and under spikes instead of being throttled at the request")
-DIGEST_PINNED = ("the image is pinned by digest, so every pull yields the same content: IfNotPresent spares the "
-                 "registry and pod starts while a registry is down")
 HARD_HOSTNAME_SPREAD = ("a DoNotSchedule topology spread over kubernetes.io/hostname with maxSkew 1 keeps replicas "
                         "on separate nodes as anti-affinity would, and still places more replicas than nodes")
 
 
 def kube_score_ignores(app: AppParams) -> dict[str, str]:
     """The stack's own ignores, plus those the objects' shape makes wrong (each only while it is)."""
-    ignores = dict(app.kube_score_ignores)
-    if app.resources["requests"]["cpu"] != app.resources["limits"]["cpu"]:
-        ignores |= {"container-cpu-requests-equal-limits": CPU_BURST, "container-resource-requests-equal-limits": CPU_BURST}
-    if "@sha256:" in app.image and app.image_pull_policy != "Always":
-        ignores["container-image-pull-policy"] = DIGEST_PINNED
+    ignores = dict(app.kube_score_ignores) | shape_ignores(app.resources, app.image, app.image_pull_policy)
     if app.replicas > 1 and app.spread.hostname == "hard":
         ignores["deployment-has-host-podantiaffinity"] = HARD_HOSTNAME_SPREAD
     return ignores

@@ -5,7 +5,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from stacks.durations import parse_go_duration
-from stacks.model import Image, Model, Name, Port, ResourceQuantities, Resources, stack_name
+from stacks.model import (Image, KubeScoreIgnores, Model, Name, Port, PullPolicy, Quantity, ResourceQuantities,
+                          Resources, stack_name)
 from stacks.network import HTTPS_ANYWHERE, EgressRule
 from stacks.routing import RoutingConfig
 from stacks.rules import Pattern, matching
@@ -60,13 +61,23 @@ class AlertmanagerSettings(Model):
     """Peers of the cluster (1-9); more than one adds a PodDisruptionBudget. prod refuses an even count."""
     image: Image = "prom/alertmanager:v0.28.1"
     """The Alertmanager image."""
+    image_pull_policy: PullPolicy = "Always"
+    """When the kubelet pulls the Alertmanager and config-reloader images (IfNotPresent suits an image pinned by
+    digest)."""
     anti_affinity: Literal["soft", "hard"] = "soft"
     """Spread peers over nodes: soft (preferred) or hard (required) pod anti-affinity on kubernetes.io/hostname."""
     retention: Annotated[str, AfterValidator(_go_duration)] = "120h"
     """How long silences and the notification log are kept (h, m, s, ms only)."""
-    resources: Resources = Resources(requests=ResourceQuantities(cpu="10m", memory="64Mi"),
-                                     limits=ResourceQuantities(cpu="200m", memory="256Mi"))
-    """Requests and limits of each Alertmanager container."""
+    resources: Resources = Resources(requests=ResourceQuantities(cpu="10m", memory="128Mi"),
+                                     limits=ResourceQuantities(cpu="200m", memory="128Mi"))
+    """Requests and limits of each Alertmanager container; memory request equal to the limit, so that the peers
+    are not the first evicted under memory pressure."""
+    ephemeral_storage: Quantity = "128Mi"
+    """ephemeral-storage request and limit of each Alertmanager container: its logs, and the data directory of
+    silences and the notification log (an emptyDir, counted against the pod's limit)."""
+    kube_score_ignores: KubeScoreIgnores = {}
+    """kube-score checks ignored on the StatefulSet the operator generates, each with its reason (annotations of the
+    Alertmanager resource, which the operator copies onto it)."""
     egress: list[EgressRule] = [HTTPS_ANYWHERE]
     """Where the peers may connect besides cluster DNS and each other (9094): the receivers, each a cidr or pods
     (namespace, podLabels), with ports. Default: HTTPS anywhere but the cloud metadata address."""

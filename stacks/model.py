@@ -8,7 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 from pydantic.alias_generators import to_camel
 
 from stacks.durations import parse_duration
-from stacks.rules import (Pattern, dns1123_label, kubernetes_label_key, kubernetes_label_value,
+from stacks.rules import (Pattern, dns1123_label, kubernetes_label_key, kubernetes_label_value, matching,
                           prometheus_label_name)
 
 _QUANTITY = Pattern(r"(?P<number>[0-9]+(?:\.[0-9]+)?)(?P<suffix>m|k|M|G|T|Ki|Mi|Gi|Ti)?")
@@ -111,6 +111,10 @@ Text = Annotated[str, AfterValidator(_not_blank)]
 """Free text that must say something."""
 Reason = Annotated[str, AfterValidator(_reason)]
 """Why a secure default or a check is relaxed."""
+KubeScoreIgnores = dict[matching(r"[a-z]+(-[a-z]+)*", "must be a kube-score check id such as deployment-replicas"),
+                        Reason]
+"""kube-score check id → why it is wrong for that object."""
+PullPolicy = typing.Literal["Always", "IfNotPresent", "Never"]
 
 
 def _numeric(annotation) -> bool:

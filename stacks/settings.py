@@ -12,8 +12,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from stacks.alertmanager import AlertmanagerSettings
 from stacks.durations import parse_duration
-from stacks.model import (IMAGE, Duration, Image, KubernetesLabels, LabelValue, Model, Name, Port, PrometheusLabels,
-                          Reason, Text, instance_label, quantity_value, stack_name)
+from stacks.model import (IMAGE, Duration, Image, KubernetesLabels, KubeScoreIgnores, LabelValue, Model, Name, Port,
+                          PrometheusLabels, PullPolicy, Reason, Text, instance_label, quantity_value, stack_name)
 from stacks.network import EgressRule
 from stacks.pod import AppResources, Probes, Shutdown, Spread, Storage
 from stacks.ports import PortPlan, plan_ports
@@ -63,7 +63,7 @@ class StackSettings(Model):
     """The app.kubernetes.io/part-of label of every object."""
     image: Image
     """The Django image, repository[:tag][@sha256:digest]."""
-    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    image_pull_policy: PullPolicy = "IfNotPresent"
     """Always, IfNotPresent or Never."""
     replicas: Annotated[int, Field(ge=1, le=100)] = 1
     """Pods of the Django Deployment (1-100); more than one adds a PodDisruptionBudget and topology spread."""
@@ -99,8 +99,7 @@ class StackSettings(Model):
     readOnlyRootFilesystem (the app writes outside /tmp), networkPolicy (the cluster enforces none)."""
     scanner_skips: dict[matching(r"CKV2?_K8S_[0-9]+", "must be a checkov Kubernetes check id such as CKV_K8S_43"), Reason] = {}
     """checkov checks skipped on the Django objects, each with its reason (written as checkov.io/skip annotations)."""
-    kube_score_ignores: dict[matching(r"[a-z]+(-[a-z]+)*", "must be a kube-score check id such as deployment-replicas"),
-                             Reason] = {}
+    kube_score_ignores: KubeScoreIgnores = {}
     """kube-score checks ignored on the Django Deployment, each with its reason (kube-score/ignore, the reason in
     django-observability.io/kube-score-ignore-<check>)."""
 

@@ -6,14 +6,20 @@ the guard rails around them.
 """
 from builders.alertmanager.config import config_text
 from builders.alertmanager.peers import MESH_PORT, WEB_PORT
-from builders.kube_score import ignore_annotations
+from builders.kube_score import ignore_annotations, shape_ignores
 from builders.params import AlertmanagerParams, egress_rules
 
 CONFIG_KEY = "alertmanager.yaml"
 GOVERNING_SERVICE = "alertmanager-operated"
-RUN_AS = 1000
+RUN_AS = 10001
 CONTAINER_NAME = "alertmanager"
-"""The operator's name for the Alertmanager container, which spec.containers patches."""
+RELOADERS = {"containers": "config-reloader", "initContainers": "init-config-reloader"}
+"""The operator's names for the Alertmanager container and its config reloaders, which spec.containers and
+spec.initContainers patch by name."""
+RELOADER_EPHEMERAL_STORAGE = "16Mi"
+"""ephemeral-storage request and limit of each config reloader: its logs only (its root filesystem is read-only,
+and the config it writes lands in an emptyDir, which counts against the pod). The operator sets their CPU and memory
+(10m, 50Mi, requests equal to limits)."""
 OPERATOR_CREATES_PODS = ("prometheus-operator creates the Alertmanager pods from the Alertmanager resource, with the "
                          "spec.podMetadata labels this policy selects; kube-score sees no pod in the rendered objects")
 
@@ -39,25 +45,42 @@ def _anti_affinity(params: AlertmanagerParams) -> dict:
     return {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "podAffinityTerm": term}]}
 
 
+def _ephemeral(quantity: str) -> dict:
+    return {"requests": {"ephemeral-storage": quantity}, "limits": {"ephemeral-storage": quantity}}
+
+
 def build_alertmanager(params: AlertmanagerParams) -> dict:
+    """The operator generates the pods' StatefulSet from this: every container of it gets resources including
+    ephemeral storage, the restricted securityContext, and the image pull policy; its kube-score ignores (annotations
+    the operator copies onto the StatefulSet) hold only while the shape they excuse does."""
     settings = params.settings
+    resources = settings.resources.to_kubernetes()
+    metadata = _metadata(params, settings.name)
+    if ignores := ignore_annotations(dict(settings.kube_score_ignores) | shape_ignores(
+            resources, settings.image, settings.image_pull_policy)):
+        metadata["annotations"] = ignores
+    own = {key: {**quantities, **_ephemeral(settings.ephemeral_storage)[key]} for key, quantities in resources.items()}
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "Alertmanager",
-        "metadata": _metadata(params, settings.name),
+        "metadata": metadata,
         "spec": {
             "replicas": settings.replicas,
             "image": settings.image,
+            "imagePullPolicy": settings.image_pull_policy,
             "configSecret": config_secret_name(params),
             "retention": settings.retention,
             "podMetadata": {"labels": params.labels},
-            "resources": settings.resources.to_kubernetes(),
+            "resources": own,
             "securityContext": {"runAsNonRoot": True, "runAsUser": RUN_AS, "runAsGroup": RUN_AS, "fsGroup": RUN_AS,
                                 "seccompProfile": {"type": "RuntimeDefault"}},
-            # Merged by name into the container the operator generates.
+            # Merged by name into the containers the operator generates.
             "containers": [{"name": CONTAINER_NAME,
                             "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                                                "capabilities": {"drop": ["ALL"]}}}],
+                                                "capabilities": {"drop": ["ALL"]}}},
+                           {"name": RELOADERS["containers"], "resources": _ephemeral(RELOADER_EPHEMERAL_STORAGE)}],
+            "initContainers": [{"name": RELOADERS["initContainers"],
+                                "resources": _ephemeral(RELOADER_EPHEMERAL_STORAGE)}],
             "affinity": {"podAntiAffinity": _anti_affinity(params)},
         },
     }

@@ -157,10 +157,32 @@ def test_alertmanager_egress_selects_its_pods_alone():
 def test_alertmanager_restricted_pods():
     spec = build_alertmanager(_params().alertmanager)["spec"]
     assert spec["securityContext"]["runAsNonRoot"] is True
+    assert min(spec["securityContext"][key] for key in ("runAsUser", "runAsGroup", "fsGroup")) > 10000
     assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
-    assert spec["containers"] == [{"name": "alertmanager", "securityContext": {
-        "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}}]
-    assert spec["resources"]["limits"] and spec["resources"]["requests"]
+    reloader = {"requests": {"ephemeral-storage": "16Mi"}, "limits": {"ephemeral-storage": "16Mi"}}
+    assert spec["containers"] == [
+        {"name": "alertmanager", "securityContext": {
+            "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}},
+        {"name": "config-reloader", "resources": reloader}]
+    assert spec["initContainers"] == [{"name": "init-config-reloader", "resources": reloader}]
+    assert spec["resources"] == {"requests": {"cpu": "10m", "memory": "128Mi", "ephemeral-storage": "128Mi"},
+                                 "limits": {"cpu": "200m", "memory": "128Mi", "ephemeral-storage": "128Mi"}}
+    assert spec["imagePullPolicy"] == "Always"
+
+
+def test_alertmanager_kube_score_ignores_only_while_they_apply():
+    def ignored(**alertmanager):
+        annotations = build_alertmanager(_params(alertmanager=alertmanager).alertmanager)["metadata"].get(
+            "annotations", {})
+        return set(filter(None, annotations.get("kube-score/ignore", "").split(",")))
+    burst = {"container-cpu-requests-equal-limits", "container-resource-requests-equal-limits"}
+    assert ignored() == burst
+    equal = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "100m", "memory": "128Mi"}}
+    assert ignored(resources=equal) == set()
+    digest = "prom/alertmanager:v0.28.1@sha256:" + "a" * 64
+    assert ignored(resources=equal, image=digest, imagePullPolicy="IfNotPresent") == {"container-image-pull-policy"}
+    assert ignored(resources=equal, image=digest) == set()
+    assert ignored(resources=equal, kubeScoreIgnores={"pod-probes": "a reason of some length"}) == {"pod-probes"}
 
 
 def test_kube_score_ignores_only_while_they_apply():
