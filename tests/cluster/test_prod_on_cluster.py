@@ -13,6 +13,7 @@ from localcluster.layout import ROOT, nodes, recorded
 from localcluster.processes import run
 from tests.cluster.kube import get, http_json, kubectl, pods, port_forward, prometheus_api, query, wait
 from tests.cluster.scraping import app_pods, wait_for_targets
+from tests.kube_score import findings, score
 
 pytestmark = pytest.mark.cluster
 STACKS = ("prod",)
@@ -121,6 +122,42 @@ def test_the_peers_form_one_cluster(prod):
                           and len(s["cluster"]["peers"]) == 3 else None)(http_json(f"{url}/api/v2/status")),
                           timeout=120)
             assert len(status["cluster"]["peers"]) == 3
+
+
+def _read_back(namespace: str, *objects: str) -> list[dict]:
+    """Objects as the API server holds them, without status and field managers."""
+    documents = []
+    for each in objects:
+        document = get("-n", namespace, each)
+        document.pop("status", None)
+        document["metadata"].pop("managedFields", None)
+        documents.append(document)
+    return documents
+
+
+def test_kube_score_passes_on_the_statefulset_the_operator_generated(prod, tmp_path):
+    """The gate of tests/validate, on what prometheus-operator made of the Alertmanager resource, read back from the
+    API server with what targets its pods there: the operator's headless Service, and our PDB and NetworkPolicy."""
+    settings = prod.settings.alertmanager
+    objects = _read_back(settings.namespace, f"statefulset/alertmanager-{settings.name}",
+                         "service/alertmanager-operated", f"poddisruptionbudget/{settings.name}",
+                         f"networkpolicy/{settings.name}")
+    [statefulset] = objects[:1]
+    containers = statefulset["spec"]["template"]["spec"]["containers"] + statefulset["spec"]["template"]["spec"][
+        "initContainers"]
+    assert sorted(c["name"] for c in containers) == ["alertmanager", "config-reloader", "init-config-reloader"]
+    assert all("ephemeral-storage" in c["resources"]["limits"] for c in containers)
+    files = []
+    for index, document in enumerate(objects):
+        files.append(tmp_path / f"{index}.yaml")
+        files[-1].write_text(yaml.safe_dump(document))
+    result = score(files)
+    assert result.returncode == 0 and findings(result) == [], result.stdout + result.stderr
+    # The gate can fail here: the same StatefulSet without the reloader's storage limit is refused.
+    [reloader] = [c for c in containers if c["name"] == "config-reloader"]
+    del reloader["resources"]["limits"]["ephemeral-storage"]
+    files[0].write_text(yaml.safe_dump(statefulset))
+    assert "Ephemeral Storage limit is not set" in score(files).stdout
 
 
 def test_prometheus_finds_every_peer(prod):

@@ -2,25 +2,14 @@
 warning failing the run: nothing is ignored for a whole run, a check wrong for one object is ignored on that object
 with its reason next to it, and the README lists each of those reasons."""
 import re
-import subprocess
 
 import pytest
 import yaml
 
 from builders.kube_score import IGNORE_ANNOTATION, REASON_ANNOTATION
-from localrun.tools import go_tool
 from stacks.loader import ROOT
 from tests.helpers import STACKS
-
-
-@pytest.fixture(scope="module")
-def kube_score() -> str:
-    return go_tool("kube-score")
-
-
-def score(kube_score: str, files) -> subprocess.CompletedProcess:
-    return subprocess.run([kube_score, "score", "--all-default-optional", "--exit-one-on-warning",
-                           "--output-format", "ci", *map(str, files)], capture_output=True, text=True, timeout=120)
+from tests.kube_score import findings, score
 
 
 def _objects(directory):
@@ -29,10 +18,9 @@ def _objects(directory):
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_stack_passes(kube_score, rendered, stack):
-    result = score(kube_score, _objects(rendered[stack]))
-    findings = [line for line in result.stdout.splitlines() if line.startswith(("[CRITICAL]", "[WARNING]"))]
-    assert result.returncode == 0 and findings == [], result.stdout + result.stderr
+def test_every_stack_passes(rendered, stack):
+    result = score(_objects(rendered[stack]))
+    assert result.returncode == 0 and findings(result) == [], result.stdout + result.stderr
 
 
 def _ignores(directory) -> dict[str, str]:
@@ -63,15 +51,15 @@ def _broken(rendered, tmp_path, change) -> list:
     return _objects(tmp_path)
 
 
-def test_identical_probes_fail(kube_score, rendered, tmp_path):
+def test_identical_probes_fail(rendered, tmp_path):
     def same_probes(container):
         container["livenessProbe"] = dict(container["readinessProbe"])
-    result = score(kube_score, _broken(rendered, tmp_path, same_probes))
+    result = score(_broken(rendered, tmp_path, same_probes))
     assert result.returncode != 0 and "Container has the same readiness and liveness probe" in result.stdout
 
 
-def test_missing_storage_limits_fail(kube_score, rendered, tmp_path):
+def test_missing_storage_limits_fail(rendered, tmp_path):
     def no_storage_limit(container):
         del container["resources"]["limits"]["ephemeral-storage"]
-    result = score(kube_score, _broken(rendered, tmp_path, no_storage_limit))
+    result = score(_broken(rendered, tmp_path, no_storage_limit))
     assert result.returncode != 0 and "Ephemeral Storage limit is not set" in result.stdout
