@@ -5,7 +5,8 @@ import subprocess
 from pathlib import Path
 
 from localcluster import processes
-from localcluster.layout import (DNS_SERVICE_IP, OPERATOR_PORT, PROMETHEUS_NAME, PROMETHEUS_NAMESPACE, STATE)
+from localcluster.layout import (DNS_SERVICE_IP, LOCAL_IMAGES, OPERATOR_PORT, PROMETHEUS_NAME, PROMETHEUS_NAMESPACE,
+                                 STATE)
 
 MANIFESTS = Path(__file__).parent / "manifests"
 
@@ -40,7 +41,7 @@ def start(binaries: dict[str, Path], images: dict[str, str], operator_dir: Path)
     prometheus_image = images["prometheus"]
     apply(binaries, _template("prometheus.yaml", namespace=PROMETHEUS_NAMESPACE, name=PROMETHEUS_NAME,
                               prometheus_image=prometheus_image,
-                              prometheus_version=prometheus_image.rpartition(":")[2]))
+                              prometheus_version=prometheus_image.rpartition(":")[2], local_images=LOCAL_IMAGES))
 
 
 def stop() -> None:

@@ -16,7 +16,7 @@ import yaml
 
 from localcluster.cluster import ClusterError, binaries, image_archives, image_tag
 from localcluster.addons import kubectl
-from localcluster.layout import KUBECONFIG, ROOT, STATE, nodes, record, recorded
+from localcluster.layout import KUBECONFIG, LOCAL_IMAGES, ROOT, STATE, nodes, record, recorded
 from localcluster.node import import_image
 from localcluster.progress import say
 
@@ -30,11 +30,6 @@ def environment() -> dict[str, str]:
     BACKEND.mkdir(parents=True, exist_ok=True)
     return {**os.environ, "KUBECONFIG": str(KUBECONFIG), "DJANGO_OBSERVABILITY_BACKEND_URL": f"file://{BACKEND}",
             "DJANGO_OBSERVABILITY_RENDER_DIR": ""}
-
-
-LOCAL_IMAGES = ("the local cluster has no registry: its images are imported into every node's containerd, so they "
-                "are never pulled")
-"""The reason for the one kube-score ignore the local cluster adds, on the Alertmanager resource."""
 
 
 def config_file(stack: str, app_image: str, overrides: dict | None = None) -> Path:

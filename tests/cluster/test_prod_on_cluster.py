@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from localcluster.cluster import image_tag
-from localcluster.layout import ROOT, nodes, recorded
+from localcluster.layout import PROMETHEUS_NAME, PROMETHEUS_NAMESPACE, ROOT, nodes, recorded
 from localcluster.processes import run
 from tests.cluster.kube import get, http_json, kubectl, pods, port_forward, prometheus_api, query, wait
 from tests.cluster.scraping import app_pods, wait_for_targets
@@ -135,17 +135,27 @@ def _read_back(namespace: str, *objects: str) -> list[dict]:
     return documents
 
 
-def test_kube_score_passes_on_the_statefulset_the_operator_generated(prod, tmp_path):
-    """The gate of tests/validate, on what prometheus-operator made of the Alertmanager resource, read back from the
-    API server with what targets its pods there: the operator's headless Service, and our PDB and NetworkPolicy."""
-    settings = prod.settings.alertmanager
-    objects = _read_back(settings.namespace, f"statefulset/alertmanager-{settings.name}",
-                         "service/alertmanager-operated", f"poddisruptionbudget/{settings.name}",
-                         f"networkpolicy/{settings.name}")
-    [statefulset] = objects[:1]
-    containers = statefulset["spec"]["template"]["spec"]["containers"] + statefulset["spec"]["template"]["spec"][
-        "initContainers"]
-    assert sorted(c["name"] for c in containers) == ["alertmanager", "config-reloader", "init-config-reloader"]
+def _operator_made(which: str, prod) -> tuple[str, list[str]]:
+    """(namespace, objects) of a StatefulSet the operator generated, with what targets its pods: the operator's
+    headless Service, and the PDB and NetworkPolicy beside it."""
+    if which == "alertmanager":
+        settings = prod.settings.alertmanager
+        return settings.namespace, [f"statefulset/alertmanager-{settings.name}", "service/alertmanager-operated",
+                                    f"poddisruptionbudget/{settings.name}", f"networkpolicy/{settings.name}"]
+    return PROMETHEUS_NAMESPACE, [f"statefulset/prometheus-{PROMETHEUS_NAME}", "service/prometheus-operated",
+                                  "poddisruptionbudget/prometheus", "networkpolicy/prometheus"]
+
+
+@pytest.mark.parametrize("which", ["alertmanager", "prometheus"])
+def test_kube_score_passes_on_the_statefulsets_the_operator_generated(prod, tmp_path, which):
+    """The gate of tests/validate, on what prometheus-operator made of the stack's Alertmanager resource and of the
+    cluster's Prometheus, read back from the API server."""
+    namespace, names = _operator_made(which, prod)
+    objects = _read_back(namespace, *names)
+    statefulset = objects[0]
+    pod = statefulset["spec"]["template"]["spec"]
+    containers = pod["containers"] + pod["initContainers"]
+    assert {"config-reloader", "init-config-reloader", which} <= {c["name"] for c in containers}
     assert all("ephemeral-storage" in c["resources"]["limits"] for c in containers)
     files = []
     for index, document in enumerate(objects):
