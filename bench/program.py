@@ -45,6 +45,8 @@ def helm_against_render(helm: str, workers: int) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as project:
         document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
         document["config"]["django-observability:webConcurrency"] = workers
+        # Requests follow the worker count; the CPU limit must stay above them (one CPU per worker is plenty).
+        document["config"]["django-observability:resources"] = {"limits": {"cpu": str(workers)}}
         Path(project, "Pulumi.bench.yaml").write_text(yaml.safe_dump(document))
         script = ("import sys, render, pathlib; "
                   f"render.render('bench', pathlib.Path(sys.argv[1]), root=pathlib.Path({project!r}))")
