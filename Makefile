@@ -23,7 +23,7 @@ setup: $(VENV)/installed .venv-scan/installed
 	tools/install-system-packages.sh
 
 ## The Pulumi engine, every Go-built tool and cluster binary, and the images, built from Go modules and Debian
-## packages into ~/.cache/django-observability once (about 40 minutes cold on 2 cores), then reused.
+## packages into ~/.cache/django-observability once (40 to 75 minutes cold on 2 cores, as measured on two machines), then reused.
 tools: $(VENV)/installed
 	tools/install-system-packages.sh tests cluster images
 	tools/build-all.sh

@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 started=$(date +%s)
-echo "build-all: [$(date +%H:%M:%S)] building what is missing (cold on 2 cores: about 40 minutes in all)" >&2
+echo "build-all: [$(date +%H:%M:%S)] building what is missing (cold on 2 cores: 40 to 75 minutes in all, the engine the longest part)" >&2
 { echo "engine 900"; "$root/tools/go-tool.sh" --units; } | sort -k2,2nr \
   | xargs -P 3 -L 1 bash -c '
       part=$2; t0=$(date +%s)
