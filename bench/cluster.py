@@ -25,8 +25,8 @@ def _timed(action) -> float:
 
 
 def _kubectl_apply(stack: str, found: dict) -> None:
-    """The offline render of `stack`, with the locally built image, applied server-side; then the same wait for
-    the rollout that `pulumi up` does."""
+    """The offline render of `stack`, with the locally built image pulled IfNotPresent, applied server-side; then
+    the same wait for the rollout that `pulumi up` does."""
     settings = load_offline(stack).settings
     with tempfile.TemporaryDirectory() as work:
         render.render(stack, Path(work))
@@ -34,7 +34,9 @@ def _kubectl_apply(stack: str, found: dict) -> None:
         files = sorted((Path(work) / stack).glob("*.yaml"))
         namespace = [f for f in files if f.name.startswith("namespace-")]
         for group in (namespace, [f for f in files if f not in namespace]):
-            text = "\n---\n".join(f.read_text() for f in group).replace(settings.image, image)
+            # As localcluster/deploy.py does for `pulumi up`: the local image, and no pull from a registry.
+            text = ("\n---\n".join(f.read_text() for f in group).replace(settings.image, image)
+                    .replace("imagePullPolicy: Always", "imagePullPolicy: IfNotPresent"))
             kubectl(found, "apply", "--server-side", "--field-manager=bench", "-f", "-", stdin=text, timeout=300)
     kubectl(found, "-n", settings.namespace, "rollout", "status", f"deployment/{settings.app_name}", "--timeout=300s",
             timeout=320)
