@@ -12,8 +12,7 @@ from builders.params import AlertmanagerParams, egress_rules
 CONFIG_KEY = "alertmanager.yaml"
 GOVERNING_SERVICE = "alertmanager-operated"
 RUN_AS = 10001
-CONTAINER_NAME = "alertmanager"
-RELOADERS = {"containers": "config-reloader", "initContainers": "init-config-reloader"}
+CONTAINER_NAME, RELOADER, INIT_RELOADER = "alertmanager", "config-reloader", "init-config-reloader"
 """The operator's names for the Alertmanager container and its config reloaders, which spec.containers and
 spec.initContainers patch by name."""
 RELOADER_EPHEMERAL_STORAGE = "16Mi"
@@ -59,7 +58,8 @@ def build_alertmanager(params: AlertmanagerParams) -> dict:
     if ignores := ignore_annotations(dict(settings.kube_score_ignores) | shape_ignores(
             resources, settings.image, settings.image_pull_policy)):
         metadata["annotations"] = ignores
-    own = {key: {**quantities, **_ephemeral(settings.ephemeral_storage)[key]} for key, quantities in resources.items()}
+    own = {key: {**quantities, "ephemeral-storage": settings.ephemeral_storage}
+           for key, quantities in resources.items()}
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "Alertmanager",
@@ -78,9 +78,8 @@ def build_alertmanager(params: AlertmanagerParams) -> dict:
             "containers": [{"name": CONTAINER_NAME,
                             "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                                                 "capabilities": {"drop": ["ALL"]}}},
-                           {"name": RELOADERS["containers"], "resources": _ephemeral(RELOADER_EPHEMERAL_STORAGE)}],
-            "initContainers": [{"name": RELOADERS["initContainers"],
-                                "resources": _ephemeral(RELOADER_EPHEMERAL_STORAGE)}],
+                           {"name": RELOADER, "resources": _ephemeral(RELOADER_EPHEMERAL_STORAGE)}],
+            "initContainers": [{"name": INIT_RELOADER, "resources": _ephemeral(RELOADER_EPHEMERAL_STORAGE)}],
             "affinity": {"podAntiAffinity": _anti_affinity(params)},
         },
     }
