@@ -1,5 +1,9 @@
 """django-observability: what `pulumi up` runs. Thin wiring: every part of builders/parts.py that the stack has,
 registered by the Pulumi layer in components/."""
+import gc
+
+gc.disable()  # while importing; then freeze the imports out of the collector's sight, as render.py does and says why
+
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -9,6 +13,9 @@ from components import docker_target, kube_target
 from components.engine_settings import load_from_engine
 from components.part import register_part
 from stacks.loader import Problem, SettingsError
+
+gc.freeze()
+gc.enable()
 
 try:
     loaded = load_from_engine()

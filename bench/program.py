@@ -48,12 +48,11 @@ def helm_against_render(helm: str, workers: int) -> tuple[float, float]:
         # Requests follow the worker count; the CPU limit must stay above them (one CPU per worker is plenty).
         document["config"]["django-observability:resources"] = {"limits": {"cpu": str(workers)}}
         Path(project, "Pulumi.bench.yaml").write_text(yaml.safe_dump(document))
-        script = ("import sys, render, pathlib; "
-                  f"render.render('bench', pathlib.Path(sys.argv[1]), root=pathlib.Path({project!r}))")
         seconds = interleaved({
             "helm": [helm, "template", "app-django", str(ROOT / "bench/chart"),
                      "--set", f"env.config.WEB_CONCURRENCY={workers}"],
-            "ours": [sys.executable, "-c", script, str(Path(project, "out"))]}, REPEAT)
+            "ours": [sys.executable, "render.py", "--stack", "bench", "--stacks-dir", project,
+                     "--out", str(Path(project, "out"))]}, REPEAT)
     return seconds["helm"], seconds["ours"]
 
 

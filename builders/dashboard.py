@@ -7,7 +7,7 @@ lacks: a row per SLO with its SLI, the error budget remaining over the period an
 alert thresholds drawn in. `panels()` is the one list the dashboard, the promtool check and the end-to-end test read.
 """
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from grafana_foundation_sdk.builders import dashboard, prometheus, stat, timeseries
 from grafana_foundation_sdk.builders.common import GraphThresholdsStyleConfig
@@ -32,8 +32,7 @@ LATENCY_RATE = "app:django_http_requests_latency_seconds_bucket:rate5m"
 PERCENTILES = (("p50", "0.5"), ("p95", "0.95"), ("p99", "0.99"))
 
 
-@dataclass(frozen=True)
-class Variable:
+class Variable(NamedTuple):
     """A query variable, `label_values(<metric>{<matchers>}, <label>)`."""
 
     name: str
@@ -55,14 +54,12 @@ VARIABLES = (
 )
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     expr: str
     legend: str
 
 
-@dataclass(frozen=True)
-class Panel:
+class Panel(NamedTuple):
     row: str
     kind: str
     """stat or timeseries."""

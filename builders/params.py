@@ -5,7 +5,7 @@ The app's identity (labels, selector, port plan) is computed here once and share
 ServiceMonitor, PrometheusRule and dashboard; the Alertmanager's likewise.
 """
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from builders.labels import common_labels, selector_labels
 from builders.relabel import static_label
@@ -20,8 +20,7 @@ from stacks.settings import StackSettings
 from stacks.slo import EXCLUDED_VIEWS, SloSpec
 
 
-@dataclass(frozen=True)
-class PrometheusPods:
+class PrometheusPods(NamedTuple):
     """The Prometheus pods that scrape the app and send alerts: the only source NetworkPolicies admit to metrics
     ports and to Alertmanager."""
 
@@ -55,8 +54,7 @@ def egress_rules(allowed: tuple[EgressRule, ...]) -> list[dict]:
     return rules
 
 
-@dataclass(frozen=True)
-class AppIdentity:
+class AppIdentity(NamedTuple):
     name: str
     namespace: str
     stack: str
@@ -69,25 +67,17 @@ class AppIdentity:
                 "labels": self.labels if labels is None else labels}
 
 
-@dataclass(frozen=True)
-class NamespaceParams:
+class NamespaceParams(NamedTuple):
     name: str
     part_of: str
 
 
-@dataclass(frozen=True)
-class _OfTheApp:
-    """A slice of the app's settings: what is built from it is named after the app."""
+_APP_NAME = property(lambda params: params.identity.name, doc="A slice of the app's settings: what is built from "
+                     "it is named after the app.")
 
+
+class AppParams(NamedTuple):
     identity: AppIdentity
-
-    @property
-    def name(self) -> str:
-        return self.identity.name
-
-
-@dataclass(frozen=True)
-class AppParams(_OfTheApp):
     image: str
     image_pull_policy: str
     replicas: int
@@ -105,10 +95,11 @@ class AppParams(_OfTheApp):
     owns_namespace: bool
     """The stack creates the namespace, so a default-deny may select every pod in it."""
     prometheus: PrometheusPods
+    name = _APP_NAME
 
 
-@dataclass(frozen=True)
-class MonitoringParams(_OfTheApp):
+class MonitoringParams(NamedTuple):
+    identity: AppIdentity
     labels: dict[str, str]
     """Of the ServiceMonitor itself: the app's labels plus those a Prometheus' serviceMonitorSelector matches."""
     path: str
@@ -117,20 +108,21 @@ class MonitoringParams(_OfTheApp):
     relabelings: tuple[RelabelConfig, ...]
     """environment=<stack>, then each static label, then the stack's own relabel configs, in that order."""
     metric_relabelings: tuple[RelabelConfig, ...]
+    name = _APP_NAME
 
 
-@dataclass(frozen=True)
-class SloParams(_OfTheApp):
+class SloParams(NamedTuple):
+    identity: AppIdentity
     labels: dict[str, str]
     """Of the PrometheusRule: the app's labels plus the ServiceMonitor's, so the same Prometheus selects both."""
     slos: tuple[SloSpec, ...]
     excluded_views: tuple[str, ...]
     """Views no SLI counts: stacks/slo.py's EXCLUDED_VIEWS, then the stack's sloExcludedViews."""
     sloth_labels: bool
+    name = _APP_NAME
 
 
-@dataclass(frozen=True)
-class AlertmanagerParams:
+class AlertmanagerParams(NamedTuple):
     settings: AlertmanagerSettings
     labels: dict[str, str]
     selector: dict[str, str]
@@ -143,8 +135,7 @@ class AlertmanagerParams:
         return self.settings.name
 
 
-@dataclass(frozen=True)
-class StackParams:
+class StackParams(NamedTuple):
     namespace: NamespaceParams | None
     """None when the stack expects the namespace to exist."""
     app: AppParams

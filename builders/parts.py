@@ -5,8 +5,7 @@ The program (`__main__.py`), the offline render (`render.py`) and the tests, the
 this list and nothing else, so what is rendered and what is deployed cannot drift apart.
 """
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from builders.alertmanager.config import config_text
 from builders.alertmanager.kubernetes import build_kubernetes_alertmanager, prometheus_alerting
@@ -23,8 +22,7 @@ def _nothing(params) -> dict:
     return {}
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     component: str | None
     """Pulumi type token of the component whose children the part's objects are; None for objects registered at
     the top of the stack (the namespace, which the parts in it depend on)."""

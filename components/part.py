@@ -1,13 +1,12 @@
 """The one way a part's Kubernetes objects become Pulumi resources: children of one component of the part's type,
 registered unchanged (builders/parts.py says which parts a stack has)."""
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
 from builders.parts import Part
-from components.resources import register, resource_name, returned_object
+from components.resources import read_returned, register, resource_name
 
 
 class PartComponent(pulumi.ComponentResource):
@@ -25,8 +24,7 @@ def _registered_exports(part: Part, objects: list[dict], resources: list[pulumi.
     """The part's exports, keyed as built, valued from what the engine returned for the resources. Secrets are
     left out: no export reads one, and reading one would make every export of the part secret."""
     kept = [(obj, resource) for obj, resource in zip(objects, resources) if obj["kind"] != "Secret"]
-    values = pulumi.Output.all(*[returned_object(obj, resource) for obj, resource in kept]).apply(
-        lambda registered: part.exports(list(registered)))
+    values = read_returned(kept, part.exports)
     return {key: values[key] for key in part.exports([obj for obj, _ in kept])}
 
 
@@ -43,7 +41,7 @@ def _with_credentials(part: Part, params: Any, secrets: Mapping[str, pulumi.Inpu
     name = resource_name(obj)
 
     def string_data(values: dict[str, str]) -> dict[str, str]:
-        [filled] = [each for each in part.objects(dataclasses.replace(params, secrets=values))
+        [filled] = [each for each in part.objects(params._replace(secrets=values))
                     if each["kind"] == "Secret" and resource_name(each) == name]
         return filled["stringData"]
 

@@ -1,7 +1,6 @@
 """Docker Swarm backend under the engine: the network, config, secrets and services of
 builders/alertmanager/swarm.py's plan as pulumi_docker resources. Imported for a Swarm stack only."""
 import base64
-import dataclasses
 from collections.abc import Mapping
 
 import pulumi
@@ -24,7 +23,7 @@ class SwarmAlertmanager(pulumi.ComponentResource):
         super().__init__(part.component, params.name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # The structure does not depend on the credentials; only the secrets' names and data do.
-        plan = build_swarm_plan(dataclasses.replace(params, secrets={key: "" for key in secrets}))
+        plan = build_swarm_plan(params._replace(secrets={key: "" for key in secrets}))
         network, config = plan["network"], plan["config"]
         self.network = docker.Network(network["name"], name=network["name"], driver=network["driver"],
                                       attachable=network["attachable"], opts=child)

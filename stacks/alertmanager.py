@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from stacks.durations import parse_go_duration
-from stacks.model import (Image, KubeScoreIgnores, Model, Name, Port, PullPolicy, Quantity, ResourceQuantities,
+from stacks.model import (Image, Integer, KubeScoreIgnores, Model, Name, Port, PullPolicy, Quantity, ResourceQuantities,
                           Resources, stack_name)
 from stacks.network import HTTPS_ANYWHERE, EgressRule
 from stacks.routing import RoutingConfig
@@ -57,7 +57,7 @@ class AlertmanagerSettings(Model):
     """Name of the Alertmanager resource (its config Secret is alertmanager-<name>)."""
     namespace: Name = "monitoring"
     """Namespace of the Alertmanager on Kubernetes."""
-    replicas: Annotated[int, Field(ge=1, le=9)] = 1
+    replicas: Annotated[Integer, Field(ge=1, le=9)] = 1
     """Peers of the cluster (1-9); more than one adds a PodDisruptionBudget. prod refuses an even count."""
     image: Image = "prom/alertmanager:v0.28.1"
     """The Alertmanager image."""

@@ -5,9 +5,8 @@ problem is reported at once as `<stack key>: <value> — <rule>`.
 Credentials are not settings: they are secret config keys that the Alertmanager routing names. Under the engine
 they arrive as secret Outputs; offline, they cannot be decrypted and are replaced by clearly marked placeholders.
 """
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -21,8 +20,7 @@ READ_NAMESPACES = (PROJECT, "kubernetes", "docker", "pulumi")
 backend) and the Pulumi CLI. A key in any other namespace is a typo that every reader would ignore."""
 
 
-@dataclass(frozen=True)
-class LoadedStack:
+class LoadedStack(NamedTuple):
     stack: str
     settings: StackSettings
     secrets: dict[str, Any]

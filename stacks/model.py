@@ -1,10 +1,9 @@
 """The base of every settings model, and the value types several of them share."""
-import types
 import typing
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic.alias_generators import to_camel
 
 from stacks.durations import parse_duration
@@ -19,7 +18,6 @@ IMAGE = Pattern(
     r"(?P<repository>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?"
 )
-_NUMBERS = (int, float, Decimal)
 
 
 def _duration(value: str) -> str:
@@ -97,7 +95,21 @@ def _reason(value: str) -> str:
     return value
 
 
-Port = Annotated[int, Field(ge=1, le=65535)]
+def _not_boolean(value):
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+NOT_BOOLEAN = BeforeValidator(_not_boolean)
+"""On every number setting: pydantic reads true as 1 for a number, and a number setting refuses true and false.
+Strings of digits stay accepted: `pulumi config set` writes every number as a string. (A validator on each number
+type, not one on every field of every model: that one would be applied, and its signature inspected, per field.)"""
+Integer = Annotated[int, NOT_BOOLEAN]
+Exact = Annotated[Decimal, NOT_BOOLEAN]
+"""A number compared and printed exactly (an objective of 99.9, not 99.90000000000001)."""
+Real = Annotated[float, NOT_BOOLEAN]
+Port = Annotated[Integer, Field(ge=1, le=65535)]
 Duration = Annotated[str, AfterValidator(_duration)]
 Quantity = Annotated[str, AfterValidator(_quantity)]
 MemoryQuantity = Annotated[Quantity, AfterValidator(_memory)]
@@ -117,26 +129,11 @@ KubeScoreIgnores = dict[matching(r"[a-z]+(-[a-z]+)*", "must be a kube-score chec
 PullPolicy = typing.Literal["Always", "IfNotPresent", "Never"]
 
 
-def _numeric(annotation) -> bool:
-    """int, float or Decimal, or an optional one."""
-    optional = typing.get_origin(annotation) in (typing.Union, types.UnionType)
-    return any(argument in _NUMBERS for argument in (typing.get_args(annotation) if optional else (annotation,)))
-
-
 class Model(BaseModel):
     """Frozen, unknown keys rejected, camelCase in the stack files. The docstring under a field documents it; only
     the reference generator reads it (stacks/reference.py), so that loading settings does not parse source."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_booleans_as_numbers(cls, value, info: ValidationInfo):
-        """pydantic reads true as 1 for a number; a number setting refuses true and false. Strings of digits stay
-        accepted: `pulumi config set` writes every number as a string."""
-        if isinstance(value, bool) and _numeric(cls.model_fields[info.field_name].annotation):
-            raise ValueError("must be a number, not true or false")
-        return value
 
 
 class UpstreamModel(Model):

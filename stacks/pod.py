@@ -4,9 +4,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from stacks.model import MemoryQuantity, Model, Quantity, ResourceQuantities, quantity_value
+from stacks.model import Integer, MemoryQuantity, Model, Quantity, ResourceQuantities, quantity_value
 
-Seconds = Annotated[int, Field(ge=1, le=3600)]
+Seconds = Annotated[Integer, Field(ge=1, le=3600)]
 
 
 class ProbeTiming(Model):
@@ -14,7 +14,7 @@ class ProbeTiming(Model):
     """How often the kubelet probes (1-3600)."""
     timeout_seconds: Seconds
     """How long one probe may take, at most periodSeconds."""
-    failure_threshold: Annotated[int, Field(ge=1, le=1000)]
+    failure_threshold: Annotated[Integer, Field(ge=1, le=1000)]
     """Failures in a row before the kubelet acts (1-1000)."""
 
     @model_validator(mode="after")
@@ -42,10 +42,10 @@ SHUTDOWN_MARGIN_SECONDS = 5
 
 
 class Shutdown(Model):
-    pre_stop_seconds: Annotated[int, Field(ge=1, le=120)] = 5
+    pre_stop_seconds: Annotated[Integer, Field(ge=1, le=120)] = 5
     """The pre-stop sleep: the pod keeps serving while every node's kube-proxy drops it from the endpoints, before
     gunicorn gets SIGTERM."""
-    graceful_timeout_seconds: Annotated[int, Field(ge=1, le=600)] = 30
+    graceful_timeout_seconds: Annotated[Integer, Field(ge=1, le=600)] = 30
     """gunicorn's graceful_timeout (GUNICORN_GRACEFUL_TIMEOUT): how long workers may finish their requests."""
 
     def termination_grace_period(self) -> int:

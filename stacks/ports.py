@@ -3,20 +3,18 @@
 Container ports, the pod's env vars, Service ports, ServiceMonitor endpoints and the NetworkPolicy all read this
 plan and nothing else, so the names agree across them by construction.
 """
-from dataclasses import dataclass
+from typing import NamedTuple
 
 HTTP_PORT_NAME = "http"
 MULTIPROC_DIR = "/run/prometheus-multiproc"
 
 
-@dataclass(frozen=True)
-class NamedPort:
+class NamedPort(NamedTuple):
     name: str
     port: int
 
 
-@dataclass(frozen=True)
-class PortPlan:
+class PortPlan(NamedTuple):
     http: NamedPort
     service_http_port: int
     metrics: tuple[NamedPort, ...]

@@ -1,8 +1,7 @@
 """What is wrong with a stack's settings, one line per problem: `<stack key>: <value> — <rule>`, or
 `Pulumi.<stack>.yaml: <problem>` for the file as a whole."""
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 PROJECT = "django-observability"
 MAX_SHOWN = 120
@@ -40,13 +39,11 @@ def shown(value: Any, limit: int = MAX_SHOWN) -> str:
     return text if len(text) <= limit and not pending else text[:limit - 3] + "..."
 
 
-@dataclass(frozen=True)
-class _Piece:
+class _Piece(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     key: str
     """The setting, without its namespace: `webConcurrency`, `alertmanager.routing.route.matchers[0]`."""
     value: Any
@@ -58,8 +55,7 @@ class Problem:
         return f"{self.namespace}:{self.key}: {value} — {self.rule}"
 
 
-@dataclass(frozen=True)
-class FileProblem:
+class FileProblem(NamedTuple):
     """A stack file that cannot be read as settings at all."""
 
     file: str

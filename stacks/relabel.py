@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import field_validator, model_validator
 
-from stacks.model import UpstreamModel
+from stacks.model import Integer, UpstreamModel
 from stacks.rules import LABEL_NAME, Pattern, compile_re2
 
 Action = Literal[
@@ -47,7 +47,7 @@ class RelabelConfig(UpstreamModel):
     separator: str = DEFAULT_SEPARATOR
     target_label: str | None = None
     regex: str = DEFAULT_REGEX
-    modulus: int | None = None
+    modulus: Integer | None = None
     replacement: str = DEFAULT_REPLACEMENT
     action: Action = "replace"
 

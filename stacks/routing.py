@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from stacks.durations import parse_duration
-from stacks.model import Duration, Text, UpstreamModel
+from stacks.model import Duration, Integer, Text, UpstreamModel
 from stacks.rules import Pattern, compile_re2, matching, prometheus_label_name
 
 _MATCHER = Pattern(r'\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?P<operator>=~|!~|!=|=)\s*(?P<value>"(?:[^"\\]|\\.)*"|[^\s"]*)\s*')
@@ -83,7 +83,7 @@ class RoutingModel(UpstreamModel):
 class WebhookConfig(RoutingModel):
     url_secret: SecretKey
     send_resolved: bool = True
-    max_alerts: Annotated[int, Field(ge=0)] = 0
+    max_alerts: Annotated[Integer, Field(ge=0)] = 0
 
 
 class EmailConfig(RoutingModel):

@@ -4,6 +4,7 @@ Every pattern is matched against the whole value with ASCII classes, as the Go t
 `$` also matches before a final newline and its `\\d` and `\\w` match non-ASCII digits and letters, so neither
 `re.match` nor pydantic's `Field(pattern=...)` is used for a setting.
 """
+import functools
 import re
 from typing import Annotated
 
@@ -12,10 +13,15 @@ from pydantic import AfterValidator
 
 
 class Pattern:
-    """A regular expression that matches whole values only, with ASCII semantics."""
+    """A regular expression that matches whole values only, with ASCII semantics. Compiled on first use: most of
+    them check settings a stack does not set."""
 
     def __init__(self, regex: str):
-        self._compiled = re.compile(regex, re.ASCII)
+        self._regex = regex
+
+    @functools.cached_property
+    def _compiled(self) -> re.Pattern:
+        return re.compile(self._regex, re.ASCII)
 
     def fullmatch(self, value) -> re.Match | None:
         return self._compiled.fullmatch(value) if isinstance(value, str) else None

@@ -12,8 +12,9 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from stacks.alertmanager import AlertmanagerSettings
 from stacks.durations import parse_duration
-from stacks.model import (IMAGE, Duration, Image, KubernetesLabels, KubeScoreIgnores, LabelValue, Model, Name, Port,
-                          PrometheusLabels, PullPolicy, Reason, Text, instance_label, quantity_value, stack_name)
+from stacks.model import (IMAGE, Duration, Image, Integer, KubernetesLabels, KubeScoreIgnores, LabelValue, Model, Name,
+                          Port, PrometheusLabels, PullPolicy, Reason, Text, instance_label, quantity_value,
+                          stack_name)
 from stacks.network import EgressRule
 from stacks.pod import AppResources, Probes, Shutdown, Spread, Storage
 from stacks.ports import PortPlan, plan_ports
@@ -65,11 +66,11 @@ class StackSettings(Model):
     """The Django image, repository[:tag][@sha256:digest]."""
     image_pull_policy: PullPolicy = "IfNotPresent"
     """Always, IfNotPresent or Never."""
-    replicas: Annotated[int, Field(ge=1, le=100)] = 1
+    replicas: Annotated[Integer, Field(ge=1, le=100)] = 1
     """Pods of the Django Deployment (1-100); more than one adds a PodDisruptionBudget and topology spread."""
     spread: Spread = Spread()
     """Topology spread of the replicas (with more than one): over nodes and over zones."""
-    web_concurrency: Annotated[int, Field(ge=1, le=MAX_WORKERS)] = 2
+    web_concurrency: Annotated[Integer, Field(ge=1, le=MAX_WORKERS)] = 2
     """gunicorn workers per pod (WEB_CONCURRENCY, 1-64), one metrics port each."""
     metrics_mode: Literal["per-worker-ports", "multiprocess"] = "per-worker-ports"
     """per-worker-ports (one port and one target per worker) or multiprocess (one aggregated port)."""

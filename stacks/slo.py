@@ -1,13 +1,12 @@
 """SLO specs: what each app promises, over which period, measured by which SLI, and which burn-rate alerts."""
-from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import AfterValidator, Field, create_model, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from stacks.durations import parse_duration
-from stacks.model import Model, PrometheusLabels, Text
+from stacks.model import Exact, Model, PrometheusLabels, Real, Text
 from stacks.rules import matching
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 25.0, 50.0, 75.0)
@@ -22,8 +21,7 @@ ALERT_LABELS = ("slo", "severity", "tier", "long_window", "short_window")
 """The labels the rules set on every alert themselves."""
 
 
-@dataclass(frozen=True)
-class Tier:
+class Tier(NamedTuple):
     """A multiwindow burn-rate alert: it fires when `budget_percent` of the period's error budget burns within the
     long window, and the short window still burns at that rate."""
 
@@ -71,13 +69,13 @@ def _own_labels(labels: dict[str, str]) -> dict[str, str]:
 class SloSpec(Model):
     name: matching(r"[a-z][a-z0-9-]{0,39}", "must be 1-40 characters of a-z, 0-9 and '-', starting with a letter")
     """Name of the SLO (lowercase letters, digits, '-'), the `slo` label of its rules."""
-    objective: Decimal
+    objective: Exact
     """Target in percent, strictly between 0 and 100 (99.9 leaves an error budget of 0.1%)."""
     period: str = "30d"
     """The SLO period: 30d or 28d."""
     sli: Literal["availability", "latency"] = "availability"
     """availability: share of responses that are not 5xx. latency: share of requests at or under latencyThreshold."""
-    latency_threshold: float | None = None
+    latency_threshold: Real | None = None
     """Seconds, for a latency SLI: one of the latency histogram's bucket boundaries."""
     alerts: BurnRateTiers = BurnRateTiers()
     """Which burn-rate tiers alert."""

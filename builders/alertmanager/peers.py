@@ -1,6 +1,6 @@
 """The peer plan: who gossips with whom. Both backends and the local cluster test take their peer flags from here."""
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 WEB_PORT = 9093
 MESH_PORT = 9094
@@ -8,8 +8,7 @@ CONFIG_FILE = "/etc/alertmanager/alertmanager.yml"
 STORAGE_PATH = "/alertmanager"
 
 
-@dataclass(frozen=True)
-class Peer:
+class Peer(NamedTuple):
     index: int
     name: str
     others: tuple[str, ...]

@@ -2,10 +2,14 @@
 import json
 import time
 import tracemalloc
+import types
+import typing
+from decimal import Decimal
 
 import pytest
 
 from stacks.loader import SettingsError, load_offline, validate
+from stacks.model import NOT_BOOLEAN, Model
 from tests.helpers import RecordingMocks, run_program
 
 BASE = {"kubeContext": "dev", "image": "example/django-app:0.1.0"}
@@ -256,6 +260,31 @@ def test_digit_strings_stay_numbers(key, value):
     """`pulumi config set replicas 3` writes "3" into the stack file."""
     assert getattr(validate("dev", BASE | {key: value}, set()), {"replicas": "replicas", "webConcurrency":
                                                                 "web_concurrency", "httpPort": "http_port"}[key]) == int(value)
+
+
+def _settings_models(model=Model):
+    for sub in model.__subclasses__():
+        yield sub
+        yield from _settings_models(sub)
+
+
+def _number_types(annotation):
+    """The number types a field's annotation admits, each with the metadata of its Annotated."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [found for argument in typing.get_args(annotation) for found in _number_types(argument)]
+    if typing.get_origin(annotation) is typing.Annotated:
+        inner, *metadata = typing.get_args(annotation)
+        return [(number, (*metadata, *more)) for number, more in _number_types(inner)]
+    return [(annotation, ())] if annotation in (int, float, Decimal) else []
+
+
+def test_every_number_setting_refuses_booleans():
+    """The CASES above cover a few; this covers every number field of every settings model, present and future."""
+    import stacks.settings  # noqa: F401 (defines every settings model)
+
+    unguarded = [f"{model.__name__}.{name}" for model in _settings_models() for name, field in model.model_fields.items()
+                 for _, metadata in _number_types(field.annotation) if NOT_BOOLEAN not in (*field.metadata, *metadata)]
+    assert not unguarded, f"number settings that read true as 1 (use stacks.model's Integer, Exact or Real): {unguarded}"
 
 
 # Every setting matched against a pattern, with a valid value: each string in it plus a final newline, and with its

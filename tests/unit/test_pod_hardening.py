@@ -1,6 +1,5 @@
 """What the Django pod gets from the settings: requests that follow the worker count, probe timings, graceful
 shutdown, bounded storage, spread, and the egress allow-lists of the app and the Alertmanager."""
-from dataclasses import replace
 
 import pytest
 
@@ -190,7 +189,7 @@ def test_kube_score_ignores_only_while_they_apply():
         return build_deployment(params.app)["metadata"].get("annotations", {}).get("kube-score/ignore", "").split(",")
     prod = stack_params("prod", load_offline("prod").settings)
     assert "container-image-pull-policy" in ignored(prod)  # pinned by digest
-    assert "container-image-pull-policy" not in ignored(replace(prod, app=replace(prod.app, image_pull_policy="Always")))
+    assert "container-image-pull-policy" not in ignored(prod._replace(app=prod.app._replace(image_pull_policy="Always")))
     assert "deployment-has-host-podantiaffinity" in ignored(prod)
     assert "deployment-has-host-podantiaffinity" not in ignored(_params("prod", replicas=3, spread={"hostname": "soft"},
                                                                         image=prod.app.image))
