@@ -6,6 +6,7 @@ import tempfile
 
 from bench.timing import interleaved
 from stacks.loader import ROOT, read_stack_file
+from stacks.stack_file import encrypted
 
 REPEAT = 5
 
@@ -17,7 +18,7 @@ held to the floor with the same: prod's credentials against `bench-secret`."""
 
 
 def _has_secrets(stack: str) -> bool:
-    return any(isinstance(value, dict) and set(value) == {"secure"} for value in read_stack_file(stack).values())
+    return any(encrypted(value) for value in read_stack_file(stack).values())
 
 
 def preview_costs(stacks) -> list[tuple[str, float, float]]:
@@ -28,16 +29,17 @@ def preview_costs(stacks) -> list[tuple[str, float, float]]:
         env = {**os.environ, "DJANGO_OBSERVABILITY_BACKEND_URL": f"file://{home}/state",
                "DJANGO_OBSERVABILITY_RENDER_DIR": f"{home}/rendered"}
         pulumi = str(ROOT / "tools/pulumi.sh")
-        floors = {secret: f"floor, {name}" for secret, name in FLOORS.items()}
-        projects = {floors[secret]: ("bench/empty", name) for secret, name in FLOORS.items()} | {
-            stack: (".", stack) for stack in stacks}
-        for project, stack in projects.values():
+        projects = {floor: "bench/empty" for floor in FLOORS.values()} | {stack: "." for stack in stacks}
+        for stack, project in projects.items():
             subprocess.run([pulumi, "--cwd", project, "stack", "select", "--create", stack, "--non-interactive"],
                            check=True, capture_output=True, env=env, timeout=600)
-        commands = {name: [pulumi, "--cwd", project, "preview", "--stack", stack, "--non-interactive"]
-                    for name, (project, stack) in projects.items()}
+        commands = {stack: [pulumi, "--cwd", project, "preview", "--stack", stack, "--non-interactive"]
+                    for stack, project in projects.items()}
         seconds = interleaved(commands, REPEAT, env)
         rows = [(f"preview of an empty program, same provider, {'a secret' if secret else 'no secret'} in its config "
-                 "(floor)", seconds[floors[secret]], 1.0) for secret in FLOORS]
-        return rows + [(f"`pulumi preview` {stack} ({'secrets' if _has_secrets(stack) else 'no secret'})",
-                        seconds[stack], seconds[stack] / seconds[floors[_has_secrets(stack)]]) for stack in stacks]
+                 "(floor)", seconds[floor], 1.0) for secret, floor in FLOORS.items()]
+        for stack in stacks:
+            secret = _has_secrets(stack)
+            rows.append((f"`pulumi preview` {stack} ({'secrets' if secret else 'no secret'})", seconds[stack],
+                         seconds[stack] / seconds[FLOORS[secret]]))
+        return rows

@@ -72,8 +72,8 @@ class NamespaceParams(NamedTuple):
     part_of: str
 
 
-_APP_NAME = property(lambda params: params.identity.name, doc="A slice of the app's settings: what is built from "
-                     "it is named after the app.")
+_APP_NAME = property(lambda params: params.identity.name,
+                     doc="The app's name: what is built from a slice of the app's settings is named after the app.")
 
 
 class AppParams(NamedTuple):

@@ -120,6 +120,6 @@ def read_stack_file(stack: str, root: Path = ROOT) -> dict[str, Any]:
 def load_offline(stack: str, root: Path = ROOT) -> LoadedStack:
     """Settings from `Pulumi.<stack>.yaml` over the defaults, with placeholders for every credential."""
     plain, secret_keys = split_config(stack, read_stack_file(stack, root),
-                                      lambda key, value: isinstance(value, dict) and set(value) == {"secure"})
+                                      lambda key, value: stack_file.encrypted(value))
     settings = validate(stack, plain, secret_keys)
     return LoadedStack(stack, settings, {key: placeholder(key) for key in settings.alertmanager.routing.secret_keys()})

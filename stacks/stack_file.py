@@ -24,6 +24,12 @@ MAX_VALUES = 10_000
 """Values in a stack file once YAML aliases (*name) are expanded; the stacks here hold under 100."""
 
 
+def encrypted(value: Any) -> bool:
+    """A value written by `pulumi config set --secret`: `{secure: <ciphertext>}`, which only the Pulumi CLI
+    decrypts."""
+    return isinstance(value, dict) and set(value) == {"secure"}
+
+
 class _Refused(Exception):
     def __init__(self, node_or_mark, problem: str):
         mark = getattr(node_or_mark, "start_mark", node_or_mark)

@@ -6,6 +6,7 @@ from pathlib import Path
 import pulumi
 
 from stacks.loader import PROJECT, ROOT, read_stack_file
+from stacks.stack_file import encrypted
 
 STACKS = ("dev", "acceptance", "prod")
 TEST_SECRETS = {
@@ -20,7 +21,7 @@ def engine_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list[s
     secure values decrypted (to the test secrets) and listed as secret keys."""
     config, secret_keys = {}, []
     for key, value in read_stack_file(stack, root).items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
+        if encrypted(value):
             config[key] = TEST_SECRETS[key.partition(":")[2]]
             secret_keys.append(key)
         elif isinstance(value, (dict, list)):
