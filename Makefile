@@ -36,11 +36,11 @@ images:
 
 ## Every object of a stack as YAML in rendered/$(STACK)/, offline (no Pulumi CLI, no cluster).
 render: $(VENV)/installed
-	$(PYTHON) render.py --stack $(STACK)
+	$(PYTHON) -m django_observability.render --stack $(STACK)
 
 ## Refresh tests/golden/<stack>/, the committed offline render of every stack that tests/unit/test_golden.py checks.
 golden: $(VENV)/installed
-	for stack in dev acceptance prod; do $(PYTHON) render.py --stack $$stack --out tests/golden >/dev/null || exit 1; done
+	for stack in dev acceptance prod; do $(PYTHON) -m django_observability.render --stack $$stack --out tests/golden >/dev/null || exit 1; done
 
 ## All tests: unit (mocks), validators, end-to-end with real processes, and the real Pulumi engine.
 test: setup tools

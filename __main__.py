@@ -1,5 +1,5 @@
-"""django-observability: what `pulumi up` runs. Thin wiring: every part of builders/parts.py that the stack has,
-registered by the Pulumi layer in components/."""
+"""django-observability: what `pulumi up` runs. Thin wiring: every part of django_observability/builders/parts.py that the stack has,
+registered by the Pulumi layer in django_observability/components/."""
 import gc
 
 gc.disable()  # while importing; then freeze the imports out of the collector's sight, as render.py does and says why
@@ -7,12 +7,12 @@ gc.disable()  # while importing; then freeze the imports out of the collector's 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from builders.params import stack_params
-from builders.parts import stack_parts
-from components import docker_target, kube_target
-from components.engine_settings import load_from_engine
-from components.part import register_part
-from stacks.loader import Problem, SettingsError
+from django_observability.builders.params import stack_params
+from django_observability.builders.parts import stack_parts
+from django_observability.components import docker_target, kube_target
+from django_observability.components.engine_settings import load_from_engine
+from django_observability.components.part import register_part
+from django_observability.settings.loader import Problem, SettingsError
 
 gc.freeze()
 gc.enable()
@@ -29,7 +29,7 @@ if settings.alertmanager.backend == "swarm" and (
     raise pulumi.RunError(str(Problem("alertmanager.swarm.dockerHost", settings.alertmanager.swarm.docker_host,
                                       f"{unreachable}; nothing was changed")))
 if settings.render_yaml_to_directory:
-    # Render mode writes files for review: no credential reaches them (components/part.py).
+    # Render mode writes files for review: no credential reaches them (django_observability/components/part.py).
     provider = k8s.Provider("kubernetes", render_yaml_to_directory=settings.render_yaml_to_directory)
     secrets = None
 else:

@@ -5,7 +5,7 @@ import signal
 import sys
 
 from bench import alerting, cluster, engine, monitoring, program
-from stacks.loader import ROOT
+from localcluster.layout import ROOT
 from localrun.alertmanager_cluster import PEER_TIMEOUT
 from localrun.tools import go_tool
 

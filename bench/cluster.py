@@ -8,12 +8,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import render
+from django_observability import render
 from localcluster import cluster, deploy
 from localcluster.addons import kubectl
 from localcluster.layout import ROOT
 from localcluster.where import wait_until_scraped
-from stacks.loader import load_offline
+from django_observability.settings.loader import load_offline
 
 CACHE_PARTS = "tools/go-tool.sh --units"
 

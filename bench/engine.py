@@ -5,8 +5,9 @@ import subprocess
 import tempfile
 
 from bench.timing import interleaved
-from stacks.loader import ROOT, read_stack_file
-from stacks.stack_file import encrypted
+from django_observability.settings.loader import read_stack_file
+from localcluster.layout import ROOT
+from django_observability.settings.stack_file import encrypted
 
 REPEAT = 5
 

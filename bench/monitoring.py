@@ -2,9 +2,9 @@
 one port per worker against multiprocess, and the series left after the aggregation rules."""
 import time
 
-from builders.params import stack_params
+from django_observability.builders.params import stack_params
 from localcluster.cluster import running as cluster_running
-from builders.slo import aggregation_rules
+from django_observability.builders.slo import aggregation_rules
 from localrun.processes import wait_until
 from localrun.reference_app import REQUEST_COUNTER, running, send_requests
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import yaml
 
 from bench.timing import interleaved
-from builders.params import stack_params
-from builders.parts import stack_objects
-from stacks.loader import ROOT, load_offline
+from django_observability.builders.params import stack_params
+from django_observability.builders.parts import stack_objects
+from django_observability.settings.loader import load_offline
+from localcluster.layout import ROOT
 
 REPEAT = 5
 
@@ -33,7 +34,7 @@ def render_against_floor(stacks) -> list[tuple[str, float, float]]:
     python = sys.executable
     with tempfile.TemporaryDirectory() as out:
         commands = {"floor": [python, "-c", FLOOR]} | {
-            stack: [python, "render.py", "--stack", stack, "--out", out] for stack in stacks}
+            stack: [python, "-m", "django_observability.render", "--stack", stack, "--out", out] for stack in stacks}
         seconds = interleaved(commands, 2 * REPEAT)
     floor = seconds.pop("floor")
     return [(f"python -c '{FLOOR}' (floor)", floor, 1.0)] + [
@@ -51,7 +52,7 @@ def helm_against_render(helm: str, workers: int) -> tuple[float, float]:
         seconds = interleaved({
             "helm": [helm, "template", "app-django", str(ROOT / "bench/chart"),
                      "--set", f"env.config.WEB_CONCURRENCY={workers}"],
-            "ours": [sys.executable, "render.py", "--stack", "bench", "--stacks-dir", project,
+            "ours": [sys.executable, "-m", "django_observability.render", "--stack", "bench", "--stacks-dir", project,
                      "--out", str(Path(project, "out"))]}, REPEAT)
     return seconds["helm"], seconds["ours"]
 

@@ -5,7 +5,7 @@ import statistics
 import subprocess
 import time
 
-from stacks.loader import ROOT
+from localcluster.layout import ROOT
 
 
 def _as_users_run(env: dict | None) -> dict:

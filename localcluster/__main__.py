@@ -8,7 +8,7 @@ from localcluster.progress import say
 
 
 def _deploy(stack: str, node_count: int) -> None:
-    from stacks.loader import SettingsError, load_offline
+    from django_observability.settings.loader import SettingsError, load_offline
     from localcluster import where
 
     try:

@@ -11,12 +11,12 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from builders.alertmanager.config import config_text
-from builders.alertmanager.peers import peer_plan
+from django_observability.builders.alertmanager.config import config_text
+from django_observability.builders.alertmanager.peers import peer_plan
 from localrun.processes import HOST, Process, free_port_block, http, wait_until
 from localrun.tools import require_binary
-from stacks.alertmanager import AlertmanagerSettings
-from stacks.routing import Receiver, Route, RoutingConfig, WebhookConfig
+from django_observability.settings.alertmanager import AlertmanagerSettings
+from django_observability.settings.routing import Receiver, Route, RoutingConfig, WebhookConfig
 
 PEER_TIMEOUT = 1.0
 """Seconds a peer waits per position before notifying (`--cluster.peer-timeout`, 15s by default); short here."""

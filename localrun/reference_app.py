@@ -16,16 +16,17 @@ from pathlib import Path
 
 import yaml
 
-from builders.django_app import build_deployment, build_service, metrics_ports
-from builders.params import stack_params
-from builders.service_monitor import build_service_monitor
+from django_observability.builders.django_app import build_deployment, build_service, metrics_ports
+from django_observability.builders.params import stack_params
+from django_observability.builders.service_monitor import build_service_monitor
 from localrun.processes import HOST, Process, free_port_block, http, wait_until
 from localrun.prometheus import Prometheus
 from localcluster.cluster import binaries
 from localcluster.operator_config import jobs_for
 from localrun.scrape_config import local_discovery, local_jobs, prometheus_config
 from localrun.tools import require_binary
-from stacks.loader import ROOT, load_offline, validate
+from django_observability.settings.loader import load_offline, validate
+from localcluster.layout import ROOT
 
 APP_DIR = ROOT / "app"
 REQUEST_COUNTER = "django_http_requests_before_middlewares_total"

@@ -3,7 +3,7 @@ alertmanager) and those built from their Go modules by tools/go-tool.sh."""
 import shutil
 import subprocess
 
-from stacks.loader import ROOT
+from localcluster.layout import ROOT
 
 
 def require_binary(*names: str) -> str:

@@ -5,15 +5,26 @@ from pathlib import Path
 
 import pulumi
 
-from stacks.loader import PROJECT, ROOT, read_stack_file
-from stacks.stack_file import encrypted
+from django_observability.settings.loader import PROJECT, read_stack_file
+from django_observability.settings.stack_file import encrypted
 
 STACKS = ("dev", "acceptance", "prod")
 TEST_SECRETS = {
     "slackWebhookUrl": "https://hooks.example.test/T000/B000/test-slack-credential",
     "pagerdutyRoutingKey": "test-pagerduty-routing-key-0123456789",
 }
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository: its stack files, tools and program."""
 _SECRET_SENTINEL = "4dabf18193072939515e22adb298388d"
+
+
+def package_pins() -> dict[str, str]:
+    """package → version of every dependency pyproject.toml pins (the package's own and its extras')."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = [*project["dependencies"], *(r for extra in project["optional-dependencies"].values() for r in extra)]
+    return {name.strip().lower(): version for name, _, version in (r.partition("==") for r in requirements)}
 
 
 def engine_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list[str]]:
@@ -51,11 +62,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
 def run_program(stack: str, config: dict[str, str], secret_keys: list[str],
                 mocks: RecordingMocks | None = None) -> RecordingMocks:
     """Run __main__.py under mocks and return once every registration has resolved. Mocks have no cluster and no
-    Docker engine to reach, so the program's checks of its targets (components/kube_target.py, docker_target.py;
+    Docker engine to reach, so the program's checks of its targets (django_observability/components/kube_target.py, docker_target.py;
     tests/cluster and tests/swarm run them for real) see reachable ones that select everything."""
     from unittest import mock
 
-    from components import docker_target, kube_target
+    from django_observability.components import docker_target, kube_target
 
     with mock.patch.object(docker_target, "problem", lambda docker_host: None), \
             mock.patch.object(kube_target, "problem", lambda context: None), \
@@ -96,8 +107,8 @@ def reveal(value):
 
 def without_patch_force(obj: dict) -> dict:
     """A registered object as its builder made it: asserts the provider's patchForce annotation that the Pulumi
-    layer adds to every resource (components/resources.py) and takes it off."""
-    from components.resources import PATCH_FORCE
+    layer adds to every resource (django_observability/components/resources.py) and takes it off."""
+    from django_observability.components.resources import PATCH_FORCE
 
     metadata = dict(obj["metadata"])
     annotations = dict(metadata.pop("annotations"))

@@ -39,7 +39,7 @@ cd "$root"
 # What a killed run left in the stack's state (stale lock, its orphaned plugins, pending operations, a broken
 # state file) is repaired first, or named in one line; the CLI's PID marks its plugins for that (state_recovery.py).
 python3 "$root/tools/state_recovery.py" "$@"
-# A bad setting stops `up` and `preview` with its one line before the engine starts (stacks/preflight.py).
-python -m stacks.preflight "$@"
+# A bad setting stops `up` and `preview` with its one line before the engine starts (django_observability/settings/preflight.py).
+python -m django_observability.settings.preflight "$@"
 export DJANGO_OBSERVABILITY_ENGINE_PID=$$
 exec pulumi "$@"

@@ -6,7 +6,7 @@ import pytest
 
 from localcluster import deploy
 from localcluster.cluster import ClusterError
-from stacks.loader import load_offline
+from django_observability.settings.loader import load_offline
 from tests.helpers import is_secret
 
 

@@ -6,14 +6,14 @@ import subprocess
 import pytest
 import yaml
 
-from builders.params import stack_params
-from builders.django_app import build_deployment, build_service
-from builders.service_monitor import build_service_monitor
+from django_observability.builders.params import stack_params
+from django_observability.builders.django_app import build_deployment, build_service
+from django_observability.builders.service_monitor import build_service_monitor
 from localcluster.cluster import binaries
 from localcluster.operator_config import jobs_for
 from localrun.scrape_config import local_discovery, local_jobs, prometheus_config
 from localrun.tools import go_tool, require_binary
-from stacks.loader import load_offline
+from django_observability.settings.loader import load_offline
 from tests.helpers import STACKS
 
 pytestmark = pytest.mark.cluster

@@ -9,7 +9,7 @@ import yaml
 
 from localcluster.layout import PROMETHEUS_NAME, PROMETHEUS_NAMESPACE
 from localrun.tools import go_tool
-from stacks.model import quantity_value
+from django_observability.settings.model import quantity_value
 from tests.cluster.kube import get, in_pod, kubectl, prometheus_api, secret_file, wait
 from tests.cluster.scraping import (app_pods, index_requests_total, per_target, send_requests, targets,
                                     wait_for_targets)

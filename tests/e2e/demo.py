@@ -3,7 +3,7 @@ import argparse
 import sys
 
 from localcluster.cluster import running
-from stacks.loader import load_offline
+from django_observability.settings.loader import load_offline
 from tests.e2e import alertmanager_cluster, scrape
 
 

@@ -5,12 +5,12 @@ import math
 
 import pytest
 
-from builders.dashboard import ALL, VARIABLES, panels
-from builders.params import stack_params
-from builders.slo import rule_groups
+from django_observability.builders.dashboard import ALL, VARIABLES, panels
+from django_observability.builders.params import stack_params
+from django_observability.builders.slo import rule_groups
 from localrun.processes import HOST, http, wait_until
 from localrun.reference_app import running
-from stacks.slo import SloSpec
+from django_observability.settings.slo import SloSpec
 
 # The reference app is scraped with the jobs prometheus-operator generates on the local cluster.
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("local_cluster")]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from stacks.loader import ROOT
+from tests.helpers import ROOT
 
 ENGINE_BUILD_TIMEOUT = 3600
 

@@ -6,7 +6,7 @@ import os
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.resources import register
+from django_observability.components.resources import register
 
 value = "a-real-credential"
 provider = k8s.Provider("kubernetes", render_yaml_to_directory=os.environ["DJANGO_OBSERVABILITY_RENDER_DIR"])

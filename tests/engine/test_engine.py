@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stacks.loader import ROOT, read_stack_file
+from django_observability.settings.loader import read_stack_file
+from tests.helpers import ROOT
 from tests.engine.renders import engine_objects, offline_objects
 from tests.helpers import STACKS
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stacks.loader import ROOT
+from tests.helpers import ROOT
 from tests.engine.renders import engine_objects, offline_objects
 from tools.state_recovery import StackState
 

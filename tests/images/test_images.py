@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from stacks.loader import ROOT
+from tests.helpers import ROOT
 from localrun.processes import HOST, Process, free_port_block, http, wait_until
 
 pytestmark = pytest.mark.e2e

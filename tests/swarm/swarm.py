@@ -10,7 +10,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 
-from stacks.loader import ROOT
+from tests.helpers import ROOT
 
 DOCKER = "/usr/bin/docker"  # Debian's client, the dockerd's own version; a newer CLI may come first on PATH
 DOCKER_ENV = {**os.environ, "DOCKER_API_VERSION": "1.41"}

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from builders.alertmanager.swarm import prometheus_alerting_swarm
-from stacks.loader import ROOT
+from django_observability.builders.alertmanager.swarm import prometheus_alerting_swarm
+from tests.helpers import ROOT
 from tests.swarm.swarm import http, http_json, nodes_of, swarm_script, wait_until
 
 pytestmark = pytest.mark.swarm
@@ -94,7 +94,7 @@ class Stack:
     def resources(self) -> list[dict]:
         """The resources of the stack's latest checkpoint, secrets as a marker: every write of the state gives them a
         fresh ciphertext, and a new manifest time, even for an update that changed nothing."""
-        [checkpoint] = (self.home / "state").rglob(f"stacks/*/{STACK}.json")
+        [checkpoint] = (self.home / "state").rglob(f"django_observability/settings/*/{STACK}.json")
         return _without_ciphertexts(json.loads(checkpoint.read_text())["checkpoint"]["latest"].get("resources") or [])
 
     def peer_url(self, index: int, path: str) -> str:

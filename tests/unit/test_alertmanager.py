@@ -7,12 +7,12 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from builders.alertmanager.config import alertmanager_config
-from builders.alertmanager.kubernetes import build_disruption_budget, build_network_policy
-from builders.alertmanager.peers import peer_plan, swarm_address
-from builders.params import PrometheusPods, alertmanager_params
-from stacks.alertmanager import AlertmanagerSettings
-from stacks.routing import RoutingConfig
+from django_observability.builders.alertmanager.config import alertmanager_config
+from django_observability.builders.alertmanager.kubernetes import build_disruption_budget, build_network_policy
+from django_observability.builders.alertmanager.peers import peer_plan, swarm_address
+from django_observability.builders.params import PrometheusPods, alertmanager_params
+from django_observability.settings.alertmanager import AlertmanagerSettings
+from django_observability.settings.routing import RoutingConfig
 from tests.helpers import TEST_SECRETS, engine_config, is_secret, reveal, run_program
 
 PROMETHEUS = PrometheusPods("monitoring", {"app.kubernetes.io/name": "prometheus"})
@@ -98,7 +98,7 @@ def test_swarm_backend_resources():
 
 
 def test_config_name_changes_with_content_and_secret_names_with_the_credential():
-    from builders.alertmanager.swarm import build_swarm_plan
+    from django_observability.builders.alertmanager.swarm import build_swarm_plan
 
     settings = AlertmanagerSettings.model_validate({
         "backend": "swarm", "replicas": 1, "swarm": {"nodes": ["a"], "advertiseAddresses": ["198.51.100.1"]},
@@ -140,7 +140,7 @@ def test_docker_host_problem_names_why_nothing_answers(tmp_path):
     import socket
     import threading
 
-    from components.docker_target import problem as docker_host_problem
+    from django_observability.components.docker_target import problem as docker_host_problem
 
     assert "No such file or directory" in docker_host_problem(f"unix://{tmp_path}/none.sock")
     assert docker_host_problem("ssh://manager.example.test") is None  # left to the provider

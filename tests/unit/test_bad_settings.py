@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from stacks.loader import SettingsError, load_offline, validate
-from stacks.model import NOT_BOOLEAN, Model
+from django_observability.settings.loader import SettingsError, load_offline, validate
+from django_observability.settings.model import NOT_BOOLEAN, Model
 from tests.helpers import RecordingMocks, run_program
 
 BASE = {"kubeContext": "dev", "image": "example/django-app:0.1.0"}
@@ -280,11 +280,11 @@ def _number_types(annotation):
 
 def test_every_number_setting_refuses_booleans():
     """The CASES above cover a few; this covers every number field of every settings model, present and future."""
-    import stacks.settings  # noqa: F401 (defines every settings model)
+    import django_observability.settings.stack  # noqa: F401 (defines every settings model)
 
     unguarded = [f"{model.__name__}.{name}" for model in _settings_models() for name, field in model.model_fields.items()
                  for _, metadata in _number_types(field.annotation) if NOT_BOOLEAN not in (*field.metadata, *metadata)]
-    assert not unguarded, f"number settings that read true as 1 (use stacks.model's Integer, Exact or Real): {unguarded}"
+    assert not unguarded, f"number settings that read true as 1 (use django_observability.settings.model's Integer, Exact or Real): {unguarded}"
 
 
 # Every setting matched against a pattern, with a valid value: each string in it plus a final newline, and with its
@@ -447,8 +447,8 @@ def test_a_huge_value_is_echoed_cut_short():
 @pytest.mark.parametrize("image, version", [("example/app:_v1", "v1"), ("example/app:1.0-", "1.0"),
                                             ("example/app:___", "unversioned"), ("example/app:" + "a" * 62 + "_b", "a" * 62)])
 def test_the_version_label_derived_from_any_valid_tag_is_a_valid_label_value(image, version):
-    from builders.params import stack_params
-    from stacks.rules import kubernetes_label_value
+    from django_observability.builders.params import stack_params
+    from django_observability.settings.rules import kubernetes_label_value
 
     labels = stack_params("dev", validate("dev", BASE | {"image": image}, set())).app.identity.labels
     assert labels["app.kubernetes.io/version"] == kubernetes_label_value(version)

@@ -3,9 +3,9 @@ that shows overspend."""
 import pytest
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from builders.dashboard import build_dashboard, panels
-from builders.params import stack_params
-from stacks.loader import load_offline
+from django_observability.builders.dashboard import build_dashboard, panels
+from django_observability.builders.params import stack_params
+from django_observability.settings.loader import load_offline
 from tests.helpers import STACKS
 
 

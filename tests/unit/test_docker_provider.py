@@ -1,7 +1,7 @@
-"""The Docker provider's pins agree: tools/versions.env, its go.mod, and the pulumi_docker SDK in requirements.txt."""
+"""The Docker provider's pins agree: tools/versions.env, its go.mod, and the pulumi_docker SDK in pyproject.toml."""
 import re
 
-from stacks.loader import ROOT
+from tests.helpers import ROOT, package_pins
 
 
 def _versions() -> dict[str, str]:
@@ -15,5 +15,5 @@ def test_docker_provider_pins_agree():
     assert f"github.com/pulumi/pulumi-terraform-bridge/v3 {versions['PULUMI_TERRAFORM_BRIDGE_VERSION']}\n" in go_mod
     assert (f"=> github.com/kreuzwerker/terraform-provider-docker {versions['TERRAFORM_PROVIDER_DOCKER_PSEUDO']}\n"
             in go_mod)
-    assert f"pulumi-docker=={versions['PULUMI_DOCKER_VERSION']}\n" in (ROOT / "requirements.txt").read_text()
+    assert package_pins()["pulumi-docker"] == versions["PULUMI_DOCKER_VERSION"]
     assert versions["TERRAFORM_PROVIDER_DOCKER_PSEUDO"] in (ROOT / "README.md").read_text()

@@ -4,8 +4,8 @@ A change to what a stack produces shows in a pull request as a diff of these fil
 """
 import pytest
 
-import render
-from stacks.loader import ROOT
+from django_observability import render
+from tests.helpers import ROOT
 from tests.helpers import STACKS
 
 GOLDEN = ROOT / "tests/golden"

@@ -3,10 +3,10 @@ shutdown, bounded storage, spread, and the egress allow-lists of the app and the
 
 import pytest
 
-from builders.alertmanager.kubernetes import build_alertmanager, build_network_policy as alertmanager_policy
-from builders.django_app import build_default_deny_egress, build_deployment, build_network_policy
-from builders.params import stack_params
-from stacks.loader import load_offline, validate
+from django_observability.builders.alertmanager.kubernetes import build_alertmanager, build_network_policy as alertmanager_policy
+from django_observability.builders.django_app import build_default_deny_egress, build_deployment, build_network_policy
+from django_observability.builders.params import stack_params
+from django_observability.settings.loader import load_offline, validate
 
 BASE = {"kubeContext": "dev", "image": "example/django-app:0.1.0"}
 

@@ -4,10 +4,11 @@ import sys
 
 import pytest
 
-from builders.params import stack_params
-from builders.parts import stack_objects
-from components.resources import type_token
-from stacks.loader import ROOT, load_offline
+from django_observability.builders.params import stack_params
+from django_observability.builders.parts import stack_objects
+from django_observability.components.resources import type_token
+from django_observability.settings.loader import load_offline
+from tests.helpers import ROOT
 from tests.helpers import STACKS
 
 sys.path.insert(0, str(ROOT / "policy"))

@@ -2,8 +2,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stacks.ports import plan_ports
-from stacks.rules import DNS1123_LABEL
+from django_observability.settings.ports import plan_ports
+from django_observability.settings.rules import DNS1123_LABEL
 
 
 @given(workers=st.integers(1, 64), start=st.integers(1, 65535 - 64), http=st.integers(1, 65535))

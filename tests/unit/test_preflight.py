@@ -1,13 +1,14 @@
-"""stacks/preflight.py: which runs it checks, and a bad setting stopping `up` / `preview` with its one line."""
+"""django_observability/settings/preflight.py: which runs it checks, and a bad setting stopping `up` / `preview` with its one line."""
 import yaml
 
-from stacks import preflight
-from stacks.loader import ROOT
+from django_observability.settings import preflight
+from django_observability.settings.loader import PROJECT_DIR
+from tests.helpers import ROOT
 
 
 def test_only_runs_that_start_the_program_on_a_named_stack_are_checked(tmp_path):
-    assert preflight.stack_file(["up", "--yes", "--stack", "dev"]) == ("dev", ROOT)
-    assert preflight.stack_file(["preview", "--stack=organization/prod"]) == ("prod", ROOT)
+    assert preflight.stack_file(["up", "--yes", "--stack", "dev"]) == ("dev", PROJECT_DIR)
+    assert preflight.stack_file(["preview", "--stack=organization/prod"]) == ("prod", PROJECT_DIR)
     assert preflight.stack_file(["destroy", "--stack", "dev"]) is None
     assert preflight.stack_file(["up", "--yes"]) is None
     assert preflight.stack_file(["up", "--stack", "nosuch"]) is None

@@ -1,5 +1,5 @@
 """The layers import only downward (settings ← builders ← the Pulumi layer and the local runtime); the pure core
-(stacks/, builders/), the offline render, the local runtime and the policy pack's checks load no Pulumi SDK; and
+(django_observability/settings/, django_observability/builders/), the offline render, the local runtime and the policy pack's checks load no Pulumi SDK; and
 the program loads pulumi_docker only for a Swarm stack. Loading is checked in a fresh interpreter, where
 sys.modules shows everything that was imported."""
 import ast
@@ -9,16 +9,18 @@ import sys
 
 import pytest
 
-from stacks.loader import ROOT
+from tests.helpers import ROOT
 
 PURE = """
 import importlib, json, pkgutil, sys, tempfile, pathlib
 sys.path.insert(0, str(pathlib.Path("policy").resolve()))
-import builders, localrun, stacks
-for package in (stacks, builders, localrun):
+import localrun
+import django_observability.builders as builders, django_observability.settings as settings
+for package in (settings, builders, localrun):
     for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
         importlib.import_module(module.name)
-import render, rules
+import rules
+from django_observability import render
 with tempfile.TemporaryDirectory() as out:
     for stack in ("dev", "acceptance", "prod"):
         render.render(stack, pathlib.Path(out))
@@ -39,41 +41,59 @@ print(json.dumps(sorted(name for name in sys.modules if name.startswith("pulumi"
 """
 
 
-PROJECT_MODULES = {"stacks", "builders", "components", "localrun", "localcluster", "render", "bench", "tests", "policy",
+SETTINGS, BUILDERS, COMPONENTS, RENDER = (f"django_observability.{name}"
+                                          for name in ("settings", "builders", "components", "render"))
+PROJECT_MODULES = {SETTINGS, BUILDERS, COMPONENTS, RENDER, "localrun", "localcluster", "bench", "tests", "policy",
                    "rules"}
 MAY_IMPORT = {
-    "stacks": {"stacks"},
-    "builders": {"stacks", "builders"},
-    "components": {"stacks", "builders", "components"},
-    "localcluster": {"stacks", "localcluster"},
-    "localrun": {"stacks", "builders", "localrun", "localcluster"},
+    SETTINGS: {SETTINGS},
+    BUILDERS: {SETTINGS, BUILDERS},
+    COMPONENTS: {SETTINGS, BUILDERS, COMPONENTS},
+    RENDER: {SETTINGS, BUILDERS},
+    "localcluster": {SETTINGS, "localcluster"},
+    "localrun": {SETTINGS, BUILDERS, "localrun", "localcluster"},
 }
 
 
+def _project_module(name: str) -> str:
+    """The project module a dotted import name belongs to: a layer of the package, or a top-level folder."""
+    parts = name.split(".")
+    return ".".join(parts[:2]) if parts[0] == "django_observability" else parts[0]
+
+
 def _imports(path) -> set[str]:
-    """The top-level module of every import in a file, lazy ones inside functions included."""
+    """The project module of every import in a file, lazy ones inside functions included."""
     tree = ast.parse(path.read_text())
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
+            names |= {_project_module(alias.name) for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module.split(".")[0])
+            if node.module == "django_observability":
+                names |= {_project_module(f"django_observability.{alias.name}") for alias in node.names}
+            else:
+                names.add(_project_module(node.module))
     return names
+
+
+def _layer_files(layer: str) -> list:
+    path = ROOT / layer.replace(".", "/")
+    return [path.with_suffix(".py")] if path.with_suffix(".py").exists() else sorted(path.rglob("*.py"))
 
 
 @pytest.mark.parametrize("layer", sorted(MAY_IMPORT))
 def test_layers_import_only_downward(layer):
     upward = {str(path.relative_to(ROOT)): sorted((_imports(path) & PROJECT_MODULES) - MAY_IMPORT[layer])
-              for path in sorted((ROOT / layer).rglob("*.py"))}
+              for path in _layer_files(layer)}
     assert {path: names for path, names in upward.items() if names} == {}
 
 
 def test_upward_import_is_found(tmp_path):
-    """Negative control: a settings module importing a builder."""
+    """Negative control: a settings module importing a builder, directly and through the package."""
     module = tmp_path / "settings.py"
-    module.write_text("def f():\n    from builders.params import stack_params\n")
-    assert (_imports(module) & PROJECT_MODULES) - MAY_IMPORT["stacks"] == {"builders"}
+    module.write_text("def f():\n    from django_observability.builders.params import stack_params\n"
+                      "    from django_observability import components\n")
+    assert (_imports(module) & PROJECT_MODULES) - MAY_IMPORT[SETTINGS] == {BUILDERS, COMPONENTS}
 
 
 def _loaded(code: str, *args: str) -> list[str]:

@@ -9,10 +9,11 @@ import sys
 
 import pytest
 
-from builders.params import stack_params
-from builders.slo import sli_rules
-from stacks.loader import ROOT, load_offline
-from stacks.slo import LATENCY_BUCKETS, SloSpec
+from django_observability.builders.params import stack_params
+from django_observability.builders.slo import sli_rules
+from django_observability.settings.loader import load_offline
+from tests.helpers import ROOT
+from django_observability.settings.slo import LATENCY_BUCKETS, SloSpec
 
 APP = ROOT / "app"
 

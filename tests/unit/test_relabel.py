@@ -2,8 +2,8 @@
 import pytest
 from pydantic import ValidationError
 
-from builders.relabel import static_label, to_operator, to_prometheus
-from stacks.relabel import RelabelConfig
+from django_observability.builders.relabel import static_label, to_operator, to_prometheus
+from django_observability.settings.relabel import RelabelConfig
 
 
 def test_defaults_are_prometheus_defaults():

@@ -3,10 +3,10 @@ and the port names agree across Deployment, Service and ServiceMonitor."""
 import pytest
 import yaml
 
-from builders.params import stack_params
-from builders.parts import stack_objects
-from components.resources import resource_name, type_token
-from stacks.loader import load_offline, placeholder
+from django_observability.builders.params import stack_params
+from django_observability.builders.parts import stack_objects
+from django_observability.components.resources import resource_name, type_token
+from django_observability.settings.loader import load_offline, placeholder
 from tests.helpers import STACKS, TEST_SECRETS, engine_config, is_secret, reveal, run_program, without_patch_force
 
 K8S_PREFIX = "kubernetes:"

@@ -1,4 +1,4 @@
-"""components/resources.py registers each kind exactly as pulumi-kubernetes' own class for it does (type, name,
+"""django_observability/components/resources.py registers each kind exactly as pulumi-kubernetes' own class for it does (type, name,
 aliases, secret outputs, version, inputs), without importing those classes: compared request by request under
 the mock engine, for every object of every stack."""
 import pytest
@@ -7,10 +7,10 @@ from pulumi.runtime import mocks as pulumi_mocks
 
 import pulumi
 import pulumi_kubernetes as k8s
-from builders.params import stack_params
-from builders.parts import stack_objects
-from components.resources import owned, register, resource_name
-from stacks.loader import PROJECT, load_offline
+from django_observability.builders.params import stack_params
+from django_observability.builders.parts import stack_objects
+from django_observability.components.resources import owned, register, resource_name
+from django_observability.settings.loader import PROJECT, load_offline
 from tests.helpers import STACKS, RecordingMocks
 
 SDK_CLASSES = {

@@ -1,8 +1,8 @@
-"""tools/versions.env, the one file of pinned tool versions, agrees with the Python SDK pins of requirements.txt and
+"""tools/versions.env, the one file of pinned tool versions, agrees with the Python SDK pins of pyproject.toml and
 with every version the README names."""
 import re
 
-from stacks.loader import ROOT
+from tests.helpers import ROOT, package_pins
 
 README = (ROOT / "README.md").read_text()
 _VERSION = re.compile(r"(?<![\w.:/-])v?\d+\.\d+\.\d+(?:-[0-9a-f]+)*(?![\w.])")
@@ -33,8 +33,8 @@ def _pins(*files: str) -> dict[str, str]:
 
 def _unpinned(text: str) -> list[str]:
     """Versions in `text` that are neither in versions.env nor pinned by a requirements file."""
-    known = set(_versions().values()) | set(_pins("requirements.txt", "requirements-dev.txt",
-                                                  "requirements-scan.txt").values())
+    known = (set(_versions().values()) | set(package_pins().values())
+             | set(_pins("requirements-dev.txt", "requirements-scan.txt").values()))
     known |= {version.removeprefix("v") for version in known}
     return [version for version in _VERSION.findall(text) if version.removeprefix("v") not in known]
 
@@ -46,7 +46,7 @@ def test_versions_file_is_key_value_lines():
 
 
 def test_python_sdks_match_the_engine():
-    versions, pins = _versions(), _pins("requirements.txt")
+    versions, pins = _versions(), package_pins()
     assert pins["pulumi"] == versions["PULUMI_VERSION"]
     assert pins["pulumi-kubernetes"] == versions["PULUMI_KUBERNETES_VERSION"]
 

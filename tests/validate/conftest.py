@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-import render
+from django_observability import render
 from tests.helpers import STACKS
 
 

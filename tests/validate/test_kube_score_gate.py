@@ -6,8 +6,8 @@ import re
 import pytest
 import yaml
 
-from builders.kube_score import IGNORE_ANNOTATION, REASON_ANNOTATION
-from stacks.loader import ROOT
+from django_observability.builders.kube_score import IGNORE_ANNOTATION, REASON_ANNOTATION
+from tests.helpers import ROOT
 from tests.helpers import STACKS
 from tests.kube_score import findings, score
 

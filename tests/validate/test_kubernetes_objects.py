@@ -62,7 +62,7 @@ def test_validators_can_fail(rendered, tmp_path):
 
 
 def test_render_is_deterministic(rendered, tmp_path):
-    import render
+    from django_observability import render
 
     render.render("prod", tmp_path)
     first = {path.relative_to(rendered["prod"]): path.read_bytes() for path in rendered["prod"].rglob("*") if path.is_file()}

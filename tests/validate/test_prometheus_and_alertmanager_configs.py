@@ -5,10 +5,10 @@ import subprocess
 import pytest
 import yaml
 
-import render
+from django_observability import render
 from localrun.scrape_config import prometheus_config
 from localrun.tools import go_tool, require_binary
-from stacks.loader import ROOT
+from tests.helpers import ROOT
 from tests.helpers import STACKS
 
 

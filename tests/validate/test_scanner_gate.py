@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from stacks.loader import ROOT
+from tests.helpers import ROOT
 from tests.helpers import STACKS
 
 CHECKOV = ROOT / ".venv-scan/bin/checkov"

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from localrun.tools import go_tool, require_binary
-from stacks.loader import SettingsError, validate
+from django_observability.settings.loader import SettingsError, validate
 
 BASE = {"kubeContext": "dev", "image": "example/django-app:0.1.0"}
 

@@ -10,12 +10,12 @@ import pytest
 import yaml
 from pydantic.alias_generators import to_camel
 
-from builders.dashboard import panels
-from builders.params import stack_params
-from builders.slo import burn_rate_alerts, rule_groups
+from django_observability.builders.dashboard import panels
+from django_observability.builders.params import stack_params
+from django_observability.builders.slo import burn_rate_alerts, rule_groups
 from localrun.tools import require_binary
-from stacks.loader import load_offline, validate
-from stacks.slo import TIERS
+from django_observability.settings.loader import load_offline, validate
+from django_observability.settings.slo import TIERS
 from tests.helpers import STACKS
 
 RESPONSES = "django_http_responses_total_by_status_view_method_total"
@@ -71,7 +71,7 @@ def _spike_series(errors_per_minute: str, quiet: int, spike: int) -> list[dict]:
 
 
 def _minutes(duration: str) -> int:
-    from stacks.durations import parse_duration
+    from django_observability.settings.durations import parse_duration
 
     return int(parse_duration(duration) // 60)
 

@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from localrun.tools import go_tool
-from stacks.loader import ROOT
+from tests.helpers import ROOT
 from tests.helpers import STACKS
 
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))

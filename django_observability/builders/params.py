@@ -1,0 +1,179 @@
+"""Each part's own slice of the settings, computed once per stack: the builders read these and nothing else.
+Every slice has a `name`, the name of the component that registers what is built from it.
+
+The app's identity (labels, selector, port plan) is computed here once and shared by the Deployment, Service,
+ServiceMonitor, PrometheusRule and dashboard; the Alertmanager's likewise.
+"""
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from django_observability.builders.labels import common_labels, selector_labels
+from django_observability.builders.relabel import static_label
+from django_observability.settings.alertmanager import AlertmanagerSettings
+from django_observability.settings.loader import placeholder
+from django_observability.settings.model import image_version, instance_label
+from django_observability.settings.network import EgressRule
+from django_observability.settings.pod import Probes, Shutdown, Spread, Storage
+from django_observability.settings.ports import PortPlan
+from django_observability.settings.relabel import RelabelConfig
+from django_observability.settings.stack import StackSettings
+from django_observability.settings.slo import EXCLUDED_VIEWS, SloSpec
+
+
+class PrometheusPods(NamedTuple):
+    """The Prometheus pods that scrape the app and send alerts: the only source NetworkPolicies admit to metrics
+    ports and to Alertmanager."""
+
+    namespace: str
+    pod_labels: dict[str, str]
+
+    def peer(self) -> dict:
+        """A NetworkPolicy `from` entry admitting exactly these pods."""
+        return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": self.namespace}},
+                "podSelector": {"matchLabels": dict(self.pod_labels)}}
+
+
+DNS = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+       "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}
+"""Cluster DNS, the one destination every pod may always reach (port 53, UDP and TCP)."""
+
+
+def egress_rules(allowed: tuple[EgressRule, ...]) -> list[dict]:
+    """NetworkPolicy egress rules: cluster DNS, then each allow entry (the metadata address excepted from a CIDR)."""
+    rules = [{"to": [DNS], "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}]
+    for rule in allowed:
+        if rule.cidr is not None:
+            peer = {"ipBlock": {"cidr": rule.cidr} | ({"except": rule.excepted()} if rule.excepted() else {})}
+        else:
+            peer = {}
+            if rule.namespace is not None:
+                peer["namespaceSelector"] = {"matchLabels": {"kubernetes.io/metadata.name": rule.namespace}}
+            if rule.pod_labels is not None:
+                peer["podSelector"] = {"matchLabels": dict(rule.pod_labels)}
+        rules.append({"to": [peer], "ports": [{"port": port.port, "protocol": port.protocol} for port in rule.ports]})
+    return rules
+
+
+class AppIdentity(NamedTuple):
+    name: str
+    namespace: str
+    stack: str
+    labels: dict[str, str]
+    selector: dict[str, str]
+    ports: PortPlan
+
+    def metadata(self, name: str | None = None, labels: dict[str, str] | None = None) -> dict:
+        return {"name": self.name if name is None else name, "namespace": self.namespace,
+                "labels": self.labels if labels is None else labels}
+
+
+class NamespaceParams(NamedTuple):
+    name: str
+    part_of: str
+
+
+_APP_NAME = property(lambda params: params.identity.name,
+                     doc="The app's name: what is built from a slice of the app's settings is named after the app.")
+
+
+class AppParams(NamedTuple):
+    identity: AppIdentity
+    image: str
+    image_pull_policy: str
+    replicas: int
+    resources: dict
+    """Requests (derived from the worker count), limits and ephemeral storage of the Django container."""
+    storage: Storage
+    probes: Probes
+    shutdown: Shutdown
+    spread: Spread
+    security_exceptions: dict[str, str]
+    scanner_skips: dict[str, str]
+    kube_score_ignores: dict[str, str]
+    http_allowed_namespaces: tuple[str, ...]
+    egress: tuple[EgressRule, ...]
+    owns_namespace: bool
+    """The stack creates the namespace, so a default-deny may select every pod in it."""
+    prometheus: PrometheusPods
+    name = _APP_NAME
+
+
+class MonitoringParams(NamedTuple):
+    identity: AppIdentity
+    labels: dict[str, str]
+    """Of the ServiceMonitor itself: the app's labels plus those a Prometheus' serviceMonitorSelector matches."""
+    path: str
+    interval: str
+    timeout: str
+    relabelings: tuple[RelabelConfig, ...]
+    """environment=<stack>, then each static label, then the stack's own relabel configs, in that order."""
+    metric_relabelings: tuple[RelabelConfig, ...]
+    name = _APP_NAME
+
+
+class SloParams(NamedTuple):
+    identity: AppIdentity
+    labels: dict[str, str]
+    """Of the PrometheusRule: the app's labels plus the ServiceMonitor's, so the same Prometheus selects both."""
+    slos: tuple[SloSpec, ...]
+    excluded_views: tuple[str, ...]
+    """Views no SLI counts: django_observability/settings/slo.py's EXCLUDED_VIEWS, then the stack's sloExcludedViews."""
+    sloth_labels: bool
+    name = _APP_NAME
+
+
+class AlertmanagerParams(NamedTuple):
+    settings: AlertmanagerSettings
+    labels: dict[str, str]
+    selector: dict[str, str]
+    prometheus: PrometheusPods
+    secrets: Mapping[str, str]
+    """Secret config key → value for the config text: placeholders unless the real values are given."""
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+
+class StackParams(NamedTuple):
+    namespace: NamespaceParams | None
+    """None when the stack expects the namespace to exist."""
+    app: AppParams
+    monitoring: MonitoringParams
+    slo: SloParams
+    alertmanager: AlertmanagerParams
+
+
+def alertmanager_params(settings: AlertmanagerSettings, part_of: str, prometheus: PrometheusPods,
+                        secrets: Mapping[str, str] | None = None) -> AlertmanagerParams:
+    """The Alertmanager's slice; `secrets` defaults to a placeholder for each credential its routing reads."""
+    if secrets is None:
+        secrets = {key: placeholder(key) for key in settings.routing.secret_keys()}
+    labels = common_labels("alertmanager", settings.name, "alert-router", part_of, image_version(settings.image))
+    return AlertmanagerParams(settings, labels, selector_labels(labels), prometheus, secrets)
+
+
+def stack_params(stack: str, settings: StackSettings, secrets: Mapping[str, str] | None = None) -> StackParams:
+    """Every part's parameters; `secrets` defaults to a placeholder for each credential the routing reads."""
+    labels = common_labels(settings.app_name, instance_label(settings.app_name, stack), "web", settings.part_of,
+                           image_version(settings.image))
+    identity = AppIdentity(settings.app_name, settings.namespace, stack, labels, selector_labels(labels),
+                           settings.port_plan())
+    prometheus = PrometheusPods(settings.prometheus_namespace, dict(settings.prometheus_pod_labels))
+    monitor_labels = labels | dict(settings.service_monitor_labels)
+    relabelings = (static_label("environment", stack),
+                   *(static_label(name, value) for name, value in sorted(settings.static_labels.items())),
+                   *settings.relabelings)
+    return StackParams(
+        namespace=NamespaceParams(settings.namespace, settings.part_of) if settings.create_namespace else None,
+        app=AppParams(identity, settings.image, settings.image_pull_policy, settings.replicas,
+                      settings.container_resources(), settings.storage, settings.probes, settings.shutdown,
+                      settings.spread, dict(settings.security_exceptions), dict(settings.scanner_skips),
+                      dict(settings.kube_score_ignores), tuple(settings.http_allowed_namespaces),
+                      tuple(settings.egress), settings.create_namespace, prometheus),
+        monitoring=MonitoringParams(identity, monitor_labels, settings.metrics_path, settings.scrape_interval,
+                                    settings.scrape_timeout, relabelings, tuple(settings.metric_relabelings)),
+        slo=SloParams(identity, monitor_labels, tuple(settings.slos),
+                      tuple(dict.fromkeys((*EXCLUDED_VIEWS, *settings.slo_excluded_views))), settings.sloth_labels),
+        alertmanager=alertmanager_params(settings.alertmanager, settings.part_of, prometheus, secrets),
+    )
