@@ -1,18 +1,20 @@
-"""django-observability: what `pulumi up` runs. Thin wiring: every part of django_observability/builders/parts.py that the stack has,
-registered by the Pulumi layer in django_observability/components/."""
+"""django-observability's own program, one consumer of the package: each stack file's apps as `DjangoApp`
+components and its Alertmanager as an `AlertmanagerCluster`, on the stack's Kubernetes context (or rendered into a
+directory for review)."""
 import gc
 
-gc.disable()  # while importing; then freeze the imports out of the collector's sight, as render.py does and says why
+gc.disable()  # while importing; then freeze the imports out of the collector's sight, as the render does and says why
 
 import pulumi
 import pulumi_kubernetes as k8s
+from pydantic.alias_generators import to_camel
 
+from django_observability import AlertmanagerCluster, DjangoApp
 from django_observability.builders.params import stack_params
-from django_observability.builders.parts import stack_parts
 from django_observability.components import docker_target, kube_target
 from django_observability.components.engine_settings import load_from_engine
-from django_observability.components.part import register_part
 from django_observability.settings.loader import Problem, SettingsError
+from django_observability.settings.shared import PlatformSettings, SharedSettings
 
 gc.freeze()
 gc.enable()
@@ -24,33 +26,43 @@ except SettingsError as error:
     raise pulumi.RunError(str(error)) from None
 
 settings = loaded.settings
+review = bool(settings.render_yaml_to_directory)
 if settings.alertmanager.backend == "swarm" and (
         unreachable := docker_target.problem(settings.alertmanager.swarm.docker_host)):
     raise pulumi.RunError(str(Problem("alertmanager.swarm.dockerHost", settings.alertmanager.swarm.docker_host,
                                       f"{unreachable}; nothing was changed")))
-if settings.render_yaml_to_directory:
-    # Render mode writes files for review: no credential reaches them (django_observability/components/part.py).
+if review:
+    # Render mode writes files for review: no credential reaches them (components/alertmanager.py).
     provider = k8s.Provider("kubernetes", render_yaml_to_directory=settings.render_yaml_to_directory)
-    secrets = None
 else:
     if problem := kube_target.problem(settings.kube_context):
         raise pulumi.RunError(str(problem))
     provider = k8s.Provider("kubernetes", context=settings.kube_context)
-    secrets = loaded.secrets
+    for app in stack_params(loaded.stack, settings).apps:
+        if warning := kube_target.unselected_warning(settings.kube_context, settings.prometheus_namespace,
+                                                     app.monitoring.labels):
+            pulumi.log.warn(warning)
 
-everything = stack_params(loaded.stack, settings)
-if not settings.render_yaml_to_directory and (warning := kube_target.unselected_warning(
-        settings.kube_context, settings.prometheus_namespace, everything.monitoring.labels)):
-    pulumi.log.warn(warning)
 
-namespace = None
-for part, params in stack_parts(everything):
-    after = [namespace] if part.in_app_namespace and namespace else []
-    # Render mode covers the Kubernetes provider only: the Swarm backend always deploys, with the real credentials.
-    credentials = loaded.secrets if part.backend == "swarm" else secrets
-    resource = register_part(part, params, credentials, pulumi.ResourceOptions(provider=provider, depends_on=after))
-    if part.component is None:
-        namespace = resource
-        continue
-    for key, value in resource.exports.items():
-        pulumi.export(key, value)
+def _shared(model: type) -> dict:
+    return settings.model_dump(include=set(model.model_fields), exclude_unset=True)
+
+
+opts = pulumi.ResourceOptions(provider=provider)
+# Render mode covers the Kubernetes provider only: the Swarm backend always deploys, with the real credentials.
+alertmanager = AlertmanagerCluster(
+    settings.alertmanager.name,
+    {**_shared(PlatformSettings), **settings.alertmanager.model_dump(exclude_unset=True),
+     "credentials": loaded.secrets}, opts, review=review and settings.alertmanager.backend == "kubernetes")
+creators: dict[str, DjangoApp] = {}
+outputs = {}
+for app in settings.apps:
+    after = [creators[app.namespace]] if app.namespace in creators else []
+    component = DjangoApp(app.app_name, {**_shared(SharedSettings), **app.model_dump(exclude_unset=True)},
+                          pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=after)))
+    if app.create_namespace:
+        creators[app.namespace] = component
+    outputs[app.app_name] = {to_camel(key): getattr(component, key) for key in DjangoApp.__annotations__}
+pulumi.export("apps", outputs)
+pulumi.export("alertmanager", {to_camel(key): getattr(alertmanager, key)
+                               for key in AlertmanagerCluster.__annotations__})

@@ -27,7 +27,7 @@ def _timed(action) -> float:
 def _kubectl_apply(stack: str, found: dict) -> None:
     """The offline render of `stack`, with the locally built image pulled IfNotPresent, applied server-side; then
     the same wait for the rollout that `pulumi up` does."""
-    settings = load_offline(stack).settings
+    [settings] = load_offline(stack).settings.apps
     with tempfile.TemporaryDirectory() as work:
         render.render(stack, Path(work))
         image = deploy.load_app_image()
@@ -44,7 +44,7 @@ def _kubectl_apply(stack: str, found: dict) -> None:
 
 def _kubectl_delete(stack: str, found: dict) -> None:
     settings = load_offline(stack).settings
-    kubectl(found, "delete", "namespace", settings.namespace, "--wait=true", "--timeout=180s", timeout=200)
+    kubectl(found, "delete", "namespace", settings.apps[0].namespace, "--wait=true", "--timeout=180s", timeout=200)
     kubectl(found, "-n", settings.alertmanager.namespace, "delete", "alertmanager,secret,poddisruptionbudget,"
             "networkpolicy", "-l", f"app.kubernetes.io/instance={settings.alertmanager.name}", "--wait=true",
             timeout=200, check=False)
@@ -70,11 +70,11 @@ def make_up_to_scraped(stack: str = "dev") -> float:
     was_running = cluster.processes.running("kube-apiserver") is not None
     if was_running:
         cluster.down()
-    settings = load_offline(stack).settings
+    [settings] = load_offline(stack).settings.apps
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "localcluster", "deploy", stack], cwd=ROOT, check=True,
                    capture_output=True, timeout=1200)
-    wait_until_scraped(settings.namespace, settings.replicas * len(settings.port_plan().metrics))
+    wait_until_scraped(settings.namespace, settings.app_name, settings.replicas * len(settings.port_plan().metrics))
     seconds = time.monotonic() - started
     deploy.destroy(stack)
     if not was_running:

@@ -15,7 +15,7 @@ REQUESTS = 90
 def _aggregation(stack: str):
     """The aggregation rules of the app, for the Prometheus the run starts."""
     return lambda settings: [{"name": "aggregation",
-                              "rules": aggregation_rules(stack_params(stack, settings).app.identity)}]
+                              "rules": aggregation_rules(stack_params(stack, settings).apps[0].app.identity)}]
 
 
 def measure(stack: str, mode: str, workers: int) -> dict:

@@ -10,8 +10,8 @@ import yaml
 
 from bench.timing import interleaved
 from django_observability.builders.params import stack_params
-from django_observability.builders.parts import stack_objects
-from django_observability.settings.loader import load_offline
+from django_observability.builders.stack import stack_objects
+from django_observability.settings.loader import load_offline, validate
 from localcluster.layout import ROOT
 
 REPEAT = 5
@@ -60,16 +60,25 @@ def helm_against_render(helm: str, workers: int) -> tuple[float, float]:
 def scaling(stack: str) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
     """Builder time (in process) as workers and as apps grow, each relative to the smallest case."""
     loaded = load_offline(stack)
+    [app] = loaded.settings.apps
 
-    def build(workers: int, apps: int) -> None:
-        for index in range(apps):
-            # model_copy skips validation on purpose: 128 workers is past the documented maximum of 64.
-            settings = loaded.settings.model_copy(update={"web_concurrency": workers, "app_name": f"app-{index}"})
-            stack_objects(stack_params(loaded.stack, settings, loaded.secrets))
+    def build_workers(workers: int) -> None:
+        # model_copy skips validation on purpose: 128 workers is past the documented maximum of 64.
+        settings = loaded.settings.model_copy(update={"apps": [app.model_copy(update={"web_concurrency": workers})]})
+        stack_objects(stack_params(loaded.stack, settings, loaded.secrets))
 
-    build(1, 1)  # warm up: lazy imports and caches would otherwise land on the first case
-    workers_seconds = [(workers, _median_seconds(lambda: build(workers, 1), 20)) for workers in (1, 4, 16, 64, 128)]
-    apps_seconds = [(apps, _median_seconds(lambda: build(loaded.settings.web_concurrency, apps), 5))
-                    for apps in (1, 10, 50)]
+    def build_apps(apps: int) -> None:
+        """A stack of `apps` apps, validated from its settings as a stack file's are."""
+        plain = (loaded.settings.model_dump(by_alias=True, exclude_defaults=True, exclude={"apps"})
+                 | {"apps": [app.model_dump(by_alias=True, exclude_defaults=True)
+                             | {"appName": f"app-{index}", "namespace": f"app-{index}"} for index in range(apps)]})
+        settings = validate(loaded.stack, plain, set(loaded.secrets))
+        stack_objects(stack_params(loaded.stack, settings, loaded.secrets))
+
+    build_workers(1)  # warm up: lazy imports and caches would otherwise land on the first case
+    build_apps(1)
+    workers_seconds = [(workers, _median_seconds(lambda: build_workers(workers), 20))
+                       for workers in (1, 4, 16, 64, 128)]
+    apps_seconds = [(apps, _median_seconds(lambda: build_apps(apps), 5)) for apps in (1, 10, 50)]
     return ([(workers, seconds / workers_seconds[0][1]) for workers, seconds in workers_seconds],
             [(apps, seconds / apps_seconds[0][1]) for apps, seconds in apps_seconds])

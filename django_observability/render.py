@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from django_observability.builders.params import stack_params
-from django_observability.builders.parts import stack_files, stack_objects
+from django_observability.builders.stack import stack_files, stack_objects
 from django_observability.settings.loader import PROJECT_DIR, SettingsError, load_offline
 
 

@@ -17,12 +17,13 @@ def _deploy(stack: str, node_count: int) -> None:
         raise ClusterError(str(error)) from None
     cluster.up(node_count)
     deploy.up(stack)
-    expected = settings.replicas * len(settings.port_plan().metrics)
-    say(f"waiting for Prometheus to scrape {expected} worker target(s) of stack {stack}")
-    targets = where.wait_until_scraped(settings.namespace, expected)
-    for target in sorted(targets, key=lambda t: t["scrapeUrl"]):
-        say(f"  up  {target['labels'].get('pod')}  {target['labels'].get('endpoint')}  {target['scrapeUrl']}")
-    print(where.describe(settings.namespace, settings.alertmanager.namespace, settings.alertmanager.name))
+    for app in settings.apps:
+        expected = app.replicas * len(app.port_plan().metrics)
+        say(f"waiting for Prometheus to scrape {expected} worker target(s) of {app.namespace}/{app.app_name}")
+        targets = where.wait_until_scraped(app.namespace, app.app_name, expected)
+        for target in sorted(targets, key=lambda t: t["scrapeUrl"]):
+            say(f"  up  {target['labels'].get('pod')}  {target['labels'].get('endpoint')}  {target['scrapeUrl']}")
+    print(where.describe(settings.alertmanager.namespace, settings.alertmanager.name))
 
 
 def main() -> int:

@@ -15,27 +15,28 @@ def prometheus_url() -> str:
     return f"http://{ip}:9090"
 
 
-def active_targets(namespace: str) -> list[dict]:
+def active_targets(namespace: str, service: str) -> list[dict]:
+    """Prometheus' active targets of one app (its Service in its namespace)."""
     with urllib.request.urlopen(f"{prometheus_url()}/api/v1/targets?state=active", timeout=5) as response:
         targets = json.load(response)["data"]["activeTargets"]
-    return [t for t in targets if t["labels"].get("namespace") == namespace]
+    return [t for t in targets if t["labels"].get("namespace") == namespace and t["labels"].get("service") == service]
 
 
-def wait_until_scraped(namespace: str, expected: int, timeout: float = 300) -> list[dict]:
-    """Bounded wait for `expected` targets in `namespace`, all up (the config reloader follows the operator's
+def wait_until_scraped(namespace: str, service: str, expected: int, timeout: float = 300) -> list[dict]:
+    """Bounded wait for `expected` targets of one app, all up (the config reloader follows the operator's
     generated Secret within a kubelet sync)."""
     found: list[dict] = []
 
     def ready() -> bool:
         nonlocal found
-        found = active_targets(namespace)
+        found = active_targets(namespace, service)
         return len(found) == expected and all(t["health"] == "up" for t in found)
 
-    wait_until(ready, f"{expected} targets up in namespace {namespace}", timeout=timeout, interval=3)
+    wait_until(ready, f"{expected} targets of {namespace}/{service} up", timeout=timeout, interval=3)
     return found
 
 
-def describe(namespace: str, alertmanager_namespace: str, alertmanager_name: str) -> str:
+def describe(alertmanager_namespace: str, alertmanager_name: str) -> str:
     kubeconfig = KUBECONFIG.relative_to(ROOT)
     url = prometheus_url()
     return "\n".join([

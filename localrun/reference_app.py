@@ -34,19 +34,21 @@ SCRAPE = "1s"
 
 
 def local_objects(stack: str, mode: str, workers: int | None = None) -> tuple:
-    """The stack's Deployment, Service and ServiceMonitor, with its ports moved to a free block on 127.0.0.1
+    """The stack's app settings, Deployment, Service and ServiceMonitor, with its ports moved to a free block on 127.0.0.1
     (and, for the benchmarks, another worker count)."""
     loaded = load_offline(stack)
-    workers = workers or loaded.settings.web_concurrency
+    [app] = loaded.settings.apps
+    workers = workers or app.web_concurrency
     first = free_port_block(workers + 1)
-    plain = loaded.settings.model_dump(by_alias=True, exclude_defaults=True) | {
-        "httpPort": first, "metricsStartPort": first + 1, "metricsMode": mode, "webConcurrency": workers}
+    plain = (loaded.settings.model_dump(by_alias=True, exclude_defaults=True, exclude={"apps"})
+             | app.model_dump(by_alias=True, exclude_defaults=True)
+             | {"httpPort": first, "metricsStartPort": first + 1, "metricsMode": mode, "webConcurrency": workers})
     settings = validate(stack, plain, set(loaded.secrets))
-    params = stack_params(stack, settings)
+    [params] = stack_params(stack, settings).apps
     monitor = build_service_monitor(params.monitoring)
     for endpoint in monitor["spec"]["endpoints"]:
         endpoint["interval"] = endpoint["scrapeTimeout"] = SCRAPE
-    return settings, build_deployment(params.app), build_service(params.app), monitor
+    return settings.apps[0], build_deployment(params.app), build_service(params.app), monitor
 
 
 def _container_env(deployment: dict) -> dict[str, str]:

@@ -88,6 +88,23 @@ def _run_program(stack: str, config: dict[str, str], secret_keys: list[str],
     return mocks
 
 
+def run_components(build, stack: str = "dev", project: str = "platform",
+                   mocks: RecordingMocks | None = None) -> tuple[RecordingMocks, dict]:
+    """Run `build` (a user's program: it constructs components and returns a mapping of Outputs) under mocks, in a
+    project of its own; returns what was registered and the mapping's values once resolved."""
+    mocks, resolved = mocks or RecordingMocks(), {}
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+    pulumi.runtime.set_all_config({}, [])
+
+    @pulumi.runtime.test
+    def program():
+        outputs = build()
+        return pulumi.Output.all(**outputs).apply(resolved.update)
+
+    program()
+    return mocks, resolved
+
+
 def is_secret(value) -> bool:
     return isinstance(value, dict) and _SECRET_SENTINEL in value
 

@@ -195,14 +195,6 @@ def metrics_ports(deployment: dict) -> dict[str, int]:
     return {port["name"]: port["containerPort"] for port in container["ports"] if port["name"].startswith("metrics")}
 
 
-def app_exports(objects: list[dict]) -> dict:
-    """The stack outputs of the Django app, read from its Deployment and Service."""
-    [deployment] = [obj for obj in objects if obj["kind"] == "Deployment"]
-    [service] = [obj for obj in objects if obj["kind"] == "Service"]
-    return {"namespace": deployment["metadata"]["namespace"], "serviceName": service["metadata"]["name"],
-            "metricsPorts": metrics_ports(deployment)}
-
-
 def build_django_app(app: AppParams) -> list[dict]:
     objects = [build_deployment(app), build_service(app), build_disruption_budget(app), build_network_policy(app),
                build_default_deny_egress(app)]

@@ -1,7 +1,7 @@
-"""Each part's own slice of the settings, computed once per stack: the builders read these and nothing else.
-Every slice has a `name`, the name of the component that registers what is built from it.
+"""Each part's own slice of the settings, computed once: the builders read these and nothing else. Every slice
+has a `name`, the name of the component that registers what is built from it.
 
-The app's identity (labels, selector, port plan) is computed here once and shared by the Deployment, Service,
+An app's identity (labels, selector, port plan) is computed here once and shared by its Deployment, Service,
 ServiceMonitor, PrometheusRule and dashboard; the Alertmanager's likewise.
 """
 from collections.abc import Mapping
@@ -16,6 +16,8 @@ from django_observability.settings.network import EgressRule
 from django_observability.settings.pod import Probes, Shutdown, Spread, Storage
 from django_observability.settings.ports import PortPlan
 from django_observability.settings.relabel import RelabelConfig
+from django_observability.settings.app import AppSettings
+from django_observability.settings.shared import SharedSettings
 from django_observability.settings.stack import StackSettings
 from django_observability.settings.slo import EXCLUDED_VIEWS, SloSpec
 
@@ -135,12 +137,22 @@ class AlertmanagerParams(NamedTuple):
         return self.settings.name
 
 
-class StackParams(NamedTuple):
+class DjangoAppParams(NamedTuple):
+    """Everything one app is built from: its namespace (None when it expects the namespace to exist), its workload,
+    its ServiceMonitor, its SLO rules and dashboard."""
+
     namespace: NamespaceParams | None
-    """None when the stack expects the namespace to exist."""
     app: AppParams
     monitoring: MonitoringParams
     slo: SloParams
+
+    @property
+    def name(self) -> str:
+        return self.app.identity.name
+
+
+class StackParams(NamedTuple):
+    apps: tuple[DjangoAppParams, ...]
     alertmanager: AlertmanagerParams
 
 
@@ -153,27 +165,36 @@ def alertmanager_params(settings: AlertmanagerSettings, part_of: str, prometheus
     return AlertmanagerParams(settings, labels, selector_labels(labels), prometheus, secrets)
 
 
+def django_app_params(app: AppSettings, shared: SharedSettings, environment: str) -> DjangoAppParams:
+    """One app's slices; `environment` (the stack's name) goes into its instance label and onto every series."""
+    labels = common_labels(app.app_name, instance_label(app.app_name, environment), "web", shared.part_of,
+                           image_version(app.image))
+    identity = AppIdentity(app.app_name, app.namespace, environment, labels, selector_labels(labels), app.port_plan())
+    prometheus = prometheus_pods(shared)
+    monitor_labels = labels | dict(app.service_monitor_labels)
+    relabelings = (static_label("environment", environment),
+                   *(static_label(name, value) for name, value in sorted(app.static_labels.items())),
+                   *app.relabelings)
+    return DjangoAppParams(
+        namespace=NamespaceParams(app.namespace, shared.part_of) if app.create_namespace else None,
+        app=AppParams(identity, app.image, app.image_pull_policy, app.replicas, app.container_resources(), app.storage,
+                      app.probes, app.shutdown, app.spread, dict(app.security_exceptions), dict(app.scanner_skips),
+                      dict(app.kube_score_ignores), tuple(app.http_allowed_namespaces), tuple(app.egress),
+                      app.create_namespace, prometheus),
+        monitoring=MonitoringParams(identity, monitor_labels, app.metrics_path, app.scrape_interval,
+                                    app.scrape_timeout, relabelings, tuple(app.metric_relabelings)),
+        slo=SloParams(identity, monitor_labels, tuple(app.slos),
+                      tuple(dict.fromkeys((*EXCLUDED_VIEWS, *app.slo_excluded_views))), app.sloth_labels),
+    )
+
+
+def prometheus_pods(shared: SharedSettings) -> PrometheusPods:
+    return PrometheusPods(shared.prometheus_namespace, dict(shared.prometheus_pod_labels))
+
+
 def stack_params(stack: str, settings: StackSettings, secrets: Mapping[str, str] | None = None) -> StackParams:
     """Every part's parameters; `secrets` defaults to a placeholder for each credential the routing reads."""
-    labels = common_labels(settings.app_name, instance_label(settings.app_name, stack), "web", settings.part_of,
-                           image_version(settings.image))
-    identity = AppIdentity(settings.app_name, settings.namespace, stack, labels, selector_labels(labels),
-                           settings.port_plan())
-    prometheus = PrometheusPods(settings.prometheus_namespace, dict(settings.prometheus_pod_labels))
-    monitor_labels = labels | dict(settings.service_monitor_labels)
-    relabelings = (static_label("environment", stack),
-                   *(static_label(name, value) for name, value in sorted(settings.static_labels.items())),
-                   *settings.relabelings)
     return StackParams(
-        namespace=NamespaceParams(settings.namespace, settings.part_of) if settings.create_namespace else None,
-        app=AppParams(identity, settings.image, settings.image_pull_policy, settings.replicas,
-                      settings.container_resources(), settings.storage, settings.probes, settings.shutdown,
-                      settings.spread, dict(settings.security_exceptions), dict(settings.scanner_skips),
-                      dict(settings.kube_score_ignores), tuple(settings.http_allowed_namespaces),
-                      tuple(settings.egress), settings.create_namespace, prometheus),
-        monitoring=MonitoringParams(identity, monitor_labels, settings.metrics_path, settings.scrape_interval,
-                                    settings.scrape_timeout, relabelings, tuple(settings.metric_relabelings)),
-        slo=SloParams(identity, monitor_labels, tuple(settings.slos),
-                      tuple(dict.fromkeys((*EXCLUDED_VIEWS, *settings.slo_excluded_views))), settings.sloth_labels),
-        alertmanager=alertmanager_params(settings.alertmanager, settings.part_of, prometheus, secrets),
+        apps=tuple(django_app_params(app, settings, stack) for app in settings.apps),
+        alertmanager=alertmanager_params(settings.alertmanager, settings.part_of, prometheus_pods(settings), secrets),
     )

@@ -8,8 +8,8 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 from pydantic import BaseModel
 
-from django_observability.settings.loader import PROJECT, PROJECT_DIR, LoadedStack, Problem, SettingsError, read_stack_file, split_config, validate
-from django_observability.settings.stack import StackSettings
+from django_observability.settings.loader import (PROJECT, PROJECT_DIR, LoadedStack, Problem, SettingsError, field,
+                                                  read_stack_file, split_config, validate)
 
 RENDER_DIR_ENV = "DJANGO_OBSERVABILITY_RENDER_DIR"
 """Set by `make up` / `make preview`: render the stack into this directory instead of deploying it."""
@@ -37,12 +37,11 @@ def load_from_engine() -> LoadedStack:
     everything = runtime_config.get_config_env() | runtime_config.CONFIG.get()
     plain, secret_keys = split_config(stack, everything, lambda key, value: runtime_config.is_config_secret(key))
     problems, decoded = [], {}
-    by_alias = {field.alias or name: field for name, field in StackSettings.model_fields.items()}
     for key, value in plain.items():
-        field = by_alias.get(key)
-        if field is not None and isinstance(value, str) and field.annotation in (int, bool):
+        info = field(key)
+        if info is not None and isinstance(value, str) and info.annotation in (int, bool):
             value = _json_or_text(value)  # "3" → 3, so messages show the value as the stack file spells it
-        elif field is not None and _structured(field.annotation) and isinstance(value, str):
+        elif info is not None and _structured(info.annotation) and isinstance(value, str):
             try:
                 value = json.loads(value)
             except json.JSONDecodeError:

@@ -1,69 +1,65 @@
-"""Docker Swarm backend under the engine: the network, config, secrets and services of
-django_observability/builders/alertmanager/swarm.py's plan as pulumi_docker resources. Imported for a Swarm stack only."""
+"""The Swarm backend of `AlertmanagerCluster`: the network, config, secrets and services of builders/alertmanager/
+swarm.py's plan as pulumi_docker resources, children of the component. Imported for a Swarm cluster only."""
 import base64
 from collections.abc import Mapping
 
 import pulumi
 import pulumi_docker as docker
 
-from django_observability.builders.alertmanager.swarm import build_swarm_plan, content_name, credential_file
+from django_observability.builders.alertmanager.swarm import (build_swarm_plan, content_name, credential_file,
+                                                              prometheus_alerting_swarm)
 from django_observability.builders.params import AlertmanagerParams
-from django_observability.builders.parts import Part
 
 
-def register_swarm(part: Part, params: AlertmanagerParams,
-                   secrets: Mapping[str, pulumi.Input[str]]) -> "SwarmAlertmanager":
-    provider = docker.Provider("swarm", host=params.settings.swarm.docker_host)
-    return SwarmAlertmanager(part, params, secrets, opts=pulumi.ResourceOptions(provider=provider))
-
-
-class SwarmAlertmanager(pulumi.ComponentResource):
-    def __init__(self, part: Part, params: AlertmanagerParams, secrets: Mapping[str, pulumi.Input[str]],
-                 opts: pulumi.ResourceOptions | None = None):
-        super().__init__(part.component, params.name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        # The structure does not depend on the credentials; only the secrets' names and data do.
-        plan = build_swarm_plan(params._replace(secrets={key: "" for key in secrets}))
-        network, config = plan["network"], plan["config"]
-        self.network = docker.Network(network["name"], name=network["name"], driver=network["driver"],
+def register_swarm(parent: pulumi.ComponentResource, params: AlertmanagerParams,
+                   credentials: Mapping[str, pulumi.Input[str]]) -> dict[str, pulumi.Output]:
+    """Register the plan's resources under `parent` through a Docker provider of the manager's endpoint; returns
+    the component's outputs."""
+    provider = docker.Provider("swarm", host=params.settings.swarm.docker_host, opts=pulumi.ResourceOptions(
+        parent=parent, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]))
+    child = pulumi.ResourceOptions(parent=parent, provider=provider)
+    # The structure does not depend on the credentials; only the secrets' names and data do.
+    plan = build_swarm_plan(params._replace(secrets={key: "" for key in credentials}))
+    network, config = plan["network"], plan["config"]
+    network_resource = docker.Network(network["name"], name=network["name"], driver=network["driver"],
                                       attachable=network["attachable"], opts=child)
-        self.config = docker.ServiceConfig(f"{params.name}-config", name=config["name"], data_raw=config["data"],
+    config_resource = docker.ServiceConfig(f"{params.name}-config", name=config["name"], data_raw=config["data"],
                                            opts=child)
-        self.secrets = {credential["key"]: self._secret(params.name, credential["key"], secrets[credential["key"]],
-                                                        child) for credential in plan["secrets"]}
-        self.services = [self._service(service, child) for service in plan["services"]]
-        self.exports = {"alertmanagerServices": pulumi.Output.all(*[service.name for service in self.services])}
-        self.register_outputs(self.exports)
+    secrets = {credential["key"]: _secret(params.name, credential["key"], credentials[credential["key"]], child)
+               for credential in plan["secrets"]}
+    services = [_service(service, network_resource, config_resource, secrets, child) for service in plan["services"]]
+    names = pulumi.Output.all(*[service.name for service in services])
+    return {"prometheus_alerting": names.apply(lambda _: prometheus_alerting_swarm())}
 
-    @staticmethod
-    def _secret(name: str, key: str, value: pulumi.Input[str], child: pulumi.ResourceOptions) -> docker.Secret:
-        value = pulumi.Output.from_input(value)
-        # The content-derived name is a hash, so it need not stay secret; the data does.
-        return docker.Secret(f"{name}-{key}", name=pulumi.Output.unsecret(value.apply(
-            lambda text: content_name(f"alertmanager-{key}", text))),
-            data=pulumi.Output.secret(value.apply(lambda text: base64.b64encode(text.encode()).decode())), opts=child)
 
-    def _service(self, service: dict, child: pulumi.ResourceOptions) -> docker.Service:
-        secrets = [docker.ServiceTaskSpecContainerSpecSecretArgs(
-            secret_id=self.secrets[key].id, secret_name=self.secrets[key].name, file_name=credential_file(key))
-            for key in self.secrets]
-        container = docker.ServiceTaskSpecContainerSpecArgs(
-            image=service["image"], args=service["args"],
-            configs=[docker.ServiceTaskSpecContainerSpecConfigArgs(
-                config_id=self.config.id, config_name=self.config.name, file_name=service["config"]["target"])],
-            secrets=secrets,
-            mounts=[docker.ServiceTaskSpecContainerSpecMountArgs(
-                type="volume", source=service["volume"]["name"], target=service["volume"]["target"])])
-        return docker.Service(
-            service["name"], name=service["name"],
-            task_spec=docker.ServiceTaskSpecArgs(
-                container_spec=container,
-                placement=docker.ServiceTaskSpecPlacementArgs(constraints=service["constraints"]),
-                networks_advanceds=[docker.ServiceTaskSpecNetworksAdvancedArgs(
-                    id=self.network.id, aliases=service["aliases"])]),
-            mode=docker.ServiceModeArgs(replicated=docker.ServiceModeReplicatedArgs(replicas=1)),
-            endpoint_spec=docker.ServiceEndpointSpecArgs(mode=service["endpoint_mode"], ports=[
-                docker.ServiceEndpointSpecPortArgs(target_port=port["target"], published_port=port["published"],
-                                                   protocol=port["protocol"], publish_mode=port["mode"])
-                for port in service["ports"]]),
-            opts=child)
+def _secret(name: str, key: str, value: pulumi.Input[str], child: pulumi.ResourceOptions) -> docker.Secret:
+    value = pulumi.Output.from_input(value)
+    # The content-derived name is a hash, so it need not stay secret; the data does.
+    return docker.Secret(f"{name}-{key}", name=pulumi.Output.unsecret(value.apply(
+        lambda text: content_name(f"alertmanager-{key}", text))),
+        data=pulumi.Output.secret(value.apply(lambda text: base64.b64encode(text.encode()).decode())), opts=child)
+
+
+def _service(service: dict, network: docker.Network, config: docker.ServiceConfig, secrets: dict[str, docker.Secret],
+             child: pulumi.ResourceOptions) -> docker.Service:
+    mounted = [docker.ServiceTaskSpecContainerSpecSecretArgs(
+        secret_id=secrets[key].id, secret_name=secrets[key].name, file_name=credential_file(key)) for key in secrets]
+    container = docker.ServiceTaskSpecContainerSpecArgs(
+        image=service["image"], args=service["args"],
+        configs=[docker.ServiceTaskSpecContainerSpecConfigArgs(
+            config_id=config.id, config_name=config.name, file_name=service["config"]["target"])],
+        secrets=mounted,
+        mounts=[docker.ServiceTaskSpecContainerSpecMountArgs(
+            type="volume", source=service["volume"]["name"], target=service["volume"]["target"])])
+    return docker.Service(
+        service["name"], name=service["name"],
+        task_spec=docker.ServiceTaskSpecArgs(
+            container_spec=container,
+            placement=docker.ServiceTaskSpecPlacementArgs(constraints=service["constraints"]),
+            networks_advanceds=[docker.ServiceTaskSpecNetworksAdvancedArgs(id=network.id, aliases=service["aliases"])]),
+        mode=docker.ServiceModeArgs(replicated=docker.ServiceModeReplicatedArgs(replicas=1)),
+        endpoint_spec=docker.ServiceEndpointSpecArgs(mode=service["endpoint_mode"], ports=[
+            docker.ServiceEndpointSpecPortArgs(target_port=port["target"], published_port=port["published"],
+                                               protocol=port["protocol"], publish_mode=port["mode"])
+            for port in service["ports"]]),
+        opts=child)

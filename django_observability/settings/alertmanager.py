@@ -2,14 +2,15 @@
 import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from django_observability.settings.durations import parse_go_duration
-from django_observability.settings.model import (Image, Integer, KubeScoreIgnores, Model, Name, Port, PullPolicy, Quantity, ResourceQuantities,
-                          Resources, stack_name)
+from django_observability.settings.model import (Image, Integer, KubeScoreIgnores, Model, Name, Port, PullPolicy,
+                                                 Quantity, ResourceQuantities, Resources)
 from django_observability.settings.network import HTTPS_ANYWHERE, EgressRule
 from django_observability.settings.routing import RoutingConfig
 from django_observability.settings.rules import Pattern, matching
+from django_observability.settings.shared import PlatformSettings
 
 _DOCKER_HOST = Pattern(r"unix:///[!-~]+|tcp://[A-Za-z0-9.-]+(?::(?P<tcp_port>[0-9]{1,5}))?"
                        r"|ssh://(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(?::(?P<ssh_port>[0-9]{1,5}))?")
@@ -58,7 +59,9 @@ class AlertmanagerSettings(Model):
     namespace: Name = "monitoring"
     """Namespace of the Alertmanager on Kubernetes."""
     replicas: Annotated[Integer, Field(ge=1, le=9)] = 1
-    """Peers of the cluster (1-9); more than one adds a PodDisruptionBudget. prod refuses an even count."""
+    """Peers of the cluster (1-9); more than one adds a PodDisruptionBudget. Gossip needs no quorum (Prometheus
+    sends each alert to every peer, which share a notification log so that one notifies), so any count works and
+    each further peer tolerates one more failure."""
     image: Image = "prom/alertmanager:v0.28.1"
     """The Alertmanager image."""
     image_pull_policy: PullPolicy = "Always"
@@ -87,7 +90,7 @@ class AlertmanagerSettings(Model):
     """alertmanager.yml: route, receivers, inhibit_rules, templates (snake_case); credentials as *_secret keys."""
 
     @model_validator(mode="after")
-    def _peers(self, info: ValidationInfo):
+    def _peers(self):
         if self.backend == "swarm":
             if len(self.swarm.nodes) != self.replicas:
                 raise ValueError(f"the swarm backend pins each of the {self.replicas} peers to its own node: "
@@ -102,7 +105,9 @@ class AlertmanagerSettings(Model):
             if last > 65535:
                 raise ValueError(f"swarm.firstPublishedPort {self.swarm.first_published_port} with {self.replicas} "
                                  f"peers publishes up to port {last}; the last must be at most 65535")
-        if stack_name(info) == "prod" and self.replicas % 2 == 0:
-            raise ValueError(f"prod refuses an even number of peers ({self.replicas}): prod runs 3 or 5 peers, "
-                             "one per node, as kube-prometheus does; an even count adds a peer but no tolerated failure zone")
         return self
+
+
+class AlertmanagerSpec(PlatformSettings, AlertmanagerSettings):
+    """An Alertmanager cluster with where the platform's Prometheus runs: what an `AlertmanagerCluster` component is
+    built from."""

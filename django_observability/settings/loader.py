@@ -5,21 +5,20 @@ problem is reported at once as `<stack key>: <value> — <rule>`.
 Credentials are not settings: they are secret config keys that the Alertmanager routing names. Under the engine
 they arrive as secret Outputs; offline, they cannot be decrypted and are replaced by clearly marked placeholders.
 """
+import difflib
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
 from django_observability.settings import stack_file
-from django_observability.settings.problems import PROJECT, Problem, SettingsError
+from django_observability.settings.problems import PROJECT, Problem, SettingsError, located
+from django_observability.settings.app import AppSettings
 from django_observability.settings.stack import StackSettings
 
 PROJECT_DIR = Path(".")
 """Where `Pulumi.<stack>.yaml` is read from unless a caller names a folder: the working directory, which is the
 Pulumi project's folder when the engine runs the program and where `make` and the tools run."""
-READ_NAMESPACES = (PROJECT, "kubernetes", "docker", "pulumi")
-"""Config namespaces something reads: this program, its providers (pulumi-kubernetes, pulumi-docker for the Swarm
-backend) and the Pulumi CLI. A key in any other namespace is a typo that every reader would ignore."""
 
 
 class LoadedStack(NamedTuple):
@@ -29,49 +28,51 @@ class LoadedStack(NamedTuple):
     """Secret config key → value: a secret Output under the engine, a placeholder offline."""
 
 
-def _key(loc: tuple) -> str:
-    key = ""
-    for part in loc:
-        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
-    return key
+def _keys(model) -> set[str]:
+    return {field.alias or name for name, field in model.model_fields.items()}
 
 
-def _rule(error: dict) -> str:
-    if error["type"] == "extra_forbidden":
-        return "is not a setting of this program (see the settings table in the README); a credential must be set with --secret"
-    if error["type"] == "missing":
-        return "is required"
-    return error["msg"].removeprefix("Value error, ")
+STACK_KEYS, APP_KEYS = _keys(StackSettings), _keys(AppSettings)
+"""The stack file's keys of the stack as a whole (apps among them), and those of one app."""
 
 
-def _problems(error: ValidationError) -> list[Problem]:
-    problems = []
-    for item in error.errors():
-        loc = tuple(part for part in item["loc"] if not (isinstance(part, str) and part.startswith("function-")))
-        rule = _rule(item)
-        if loc and loc[-1] == "[key]":  # a mapping's key is what is wrong, not its value
-            loc, rule = loc[:-1], f"as a key: {rule}"
-        problems.append(Problem(_key(loc), None if item["type"] == "missing" else item["input"], rule))
-    return problems
+def field(key: str):
+    """The settings field a stack file key sets (of the stack, or of its one app), or None."""
+    fields = {**AppSettings.model_fields, **StackSettings.model_fields}
+    return next((info for name, info in fields.items() if (info.alias or name) == key), None)
 
 
-def _settings_keys() -> set[str]:
-    return {field.alias or name for name, field in StackSettings.model_fields.items()}
+def _as_stack(plain: dict[str, Any]) -> tuple[dict[str, Any], bool, list[Problem]]:
+    """The settings as StackSettings reads them, whether the stack holds one app, and the keys that are in the
+    wrong place. A stack of one app writes the app's settings at the top level: they become its one app."""
+    app_keys = [key for key in plain if key in APP_KEYS and key not in STACK_KEYS]
+    if "apps" not in plain:
+        document = {key: value for key, value in plain.items() if key not in app_keys}
+        return document | {"apps": [{key: plain[key] for key in app_keys}]}, True, []
+    misplaced = [Problem(key, plain[key], "is a setting of one app, and this stack lists its apps under apps: set it "
+                                          "in each entry of apps that needs it") for key in app_keys]
+    return plain, False, misplaced
 
 
 def validate(stack: str, plain: dict[str, Any], secret_keys: set[str]) -> StackSettings:
     """Validate plain settings (camelCase keys) and check that the secrets are exactly the credentials the routing
     reads: each one set, none that nothing reads, and none named like a setting."""
+    document, one_app, misplaced = _as_stack(plain)
+    if misplaced:
+        raise SettingsError(stack, misplaced)
     try:
-        settings = StackSettings.model_validate(plain, context={"stack": stack})
+        settings = StackSettings.model_validate(document, context={"stack": stack})
     except ValidationError as error:
-        raise SettingsError(stack, _problems(error)) from None
+        problems = located(error)
+        if one_app:  # the app's settings are written at the top level, so they are named there
+            problems = [problem._replace(key=problem.key.removeprefix("apps[0].")) for problem in problems]
+        raise SettingsError(stack, problems) from None
     references = settings.alertmanager.routing.secret_references()
     read = {key for _, key in references}
     problems = [Problem(f"alertmanager.routing.{location}", key,
                         f"names the setting {key}, not a credential: name a secret config key of its own "
                         "(such as slackWebhookUrl) and set that one with `pulumi config set --secret`")
-                for location, key in references if key in _settings_keys()]
+                for location, key in references if key in STACK_KEYS | APP_KEYS]
     named_like_settings = {problem.value for problem in problems}
     problems += [Problem(key, None, "the Alertmanager routing reads this credential; set it with "
                                     f"`pulumi config set --secret {key} <value>`")
@@ -91,16 +92,17 @@ def placeholder(key: str) -> str:
 
 
 def split_config(stack: str, config: dict[str, Any], is_secret) -> tuple[dict[str, Any], set[str]]:
-    """Namespaced config keys → (plain settings, secret keys) of this program. A key in a namespace nothing reads
-    (a misspelt project name) and a secret that names a setting are refused."""
-    fields = _settings_keys()
+    """Namespaced config keys → (plain settings, secret keys) of this program. Other namespaces belong to the
+    providers and whatever else the stack configures (`kubernetes:`, a cloud's), and are left to them; a namespace
+    spelt almost like this program's is a typo and refused, as is a secret that names a setting."""
+    fields = STACK_KEYS | APP_KEYS
     plain, secret, problems = {}, set(), []
     for full_key, value in config.items():
         namespace, _, key = full_key.partition(":")
-        if namespace not in READ_NAMESPACES:
+        if namespace != PROJECT and difflib.get_close_matches(namespace, [PROJECT], n=1, cutoff=0.8):
             problems.append(Problem(key, "[secret]" if is_secret(full_key, value) else value,
-                                    f"is in a namespace nothing reads; this program reads {PROJECT}:, its providers "
-                                    f"{', '.join(name + ':' for name in READ_NAMESPACES[1:])}", namespace))
+                                    f"is in namespace {namespace}:, which nothing reads; this program reads "
+                                    f"{PROJECT}:", namespace))
         elif namespace != PROJECT:
             continue
         elif not is_secret(full_key, value):

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from django_observability.settings.durations import parse_duration
 from django_observability.settings.rules import (Pattern, dns1123_label, kubernetes_label_key, kubernetes_label_value, matching,
@@ -68,6 +69,16 @@ def instance_label(app_name: str, stack: str) -> str:
 def stack_name(info: ValidationInfo) -> str | None:
     """The stack being validated: the loader passes it as validation context."""
     return (info.context or {}).get("stack")
+
+
+def raise_problems(model: str, problems: list[tuple[str | tuple, object, str]]) -> None:
+    """Raise every rule a model's validator found as one ValidationError, each problem located at its key (a key or
+    a path of keys), so that the loader reports each under the setting a user would change."""
+    if problems:
+        raise ValidationError.from_exception_data(model, [
+            InitErrorDetails(type=PydanticCustomError("stack_rule", rule),
+                             loc=key if isinstance(key, tuple) else (key,), input=value)
+            for key, value, rule in problems])
 
 
 def _label_map(labels: dict[str, str]) -> dict[str, str]:

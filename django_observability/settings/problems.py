@@ -1,7 +1,10 @@
 """What is wrong with a stack's settings, one line per problem: `<stack key>: <value> — <rule>`, or
 `Pulumi.<stack>.yaml: <problem>` for the file as a whole."""
 import json
+import typing
 from typing import Any, NamedTuple
+
+from pydantic import BaseModel, ValidationError
 
 PROJECT = "django-observability"
 MAX_SHOWN = 120
@@ -52,7 +55,7 @@ class Problem(NamedTuple):
 
     def __str__(self) -> str:
         value = "(unset)" if self.value is None else shown(self.value)
-        return f"{self.namespace}:{self.key}: {value} — {self.rule}"
+        return f"{self.namespace + ':' if self.namespace else ''}{self.key}: {value} — {self.rule}"
 
 
 class FileProblem(NamedTuple):
@@ -70,3 +73,52 @@ class SettingsError(Exception):
         self.problems = problems
         lines = "\n".join(f"  {problem}" for problem in problems)
         super().__init__(f"stack {stack!r} has {len(problems)} invalid setting(s); nothing was changed:\n{lines}")
+
+
+def _rule(error: dict, unknown: str) -> str:
+    if error["type"] == "extra_forbidden":
+        return unknown
+    if error["type"] == "missing":
+        return "is required"
+    return error["msg"].removeprefix("Value error, ")
+
+
+def _model_of(annotation) -> type[BaseModel] | None:
+    """The settings model a field holds, directly or as the items of a list or the values of a mapping."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next(filter(None, map(_model_of, typing.get_args(annotation))), None)
+
+
+def _python_names(model: type[BaseModel], loc: tuple) -> tuple:
+    """`loc` with each stack-file key (an alias, camelCase) spelt as its field's Python name (snake_case)."""
+    spelt, current = [], model
+    for part in loc:
+        fields = current.model_fields if current is not None else {}
+        name = next((name for name, info in fields.items() if part in (info.alias, name)), None)
+        if name is None:
+            spelt.append(part)
+            continue
+        spelt.append(name)
+        current = _model_of(fields[name].annotation)
+    return tuple(spelt)
+
+
+def located(error: ValidationError, model: type[BaseModel] | None = None,
+            unknown: str = "is not a setting of this program (see docs/settings.md); a credential must be set with "
+                           "--secret", namespace: str = PROJECT) -> list[Problem]:
+    """Each error of a validation as a problem at its key: `apps[1].webConcurrency` as the stack file spells it, or,
+    with `model`, `web_concurrency` as a component's arguments spell it (the field names of `model`)."""
+    problems = []
+    for item in error.errors():
+        loc = tuple(part for part in item["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+        rule = _rule(item, unknown)
+        if loc and loc[-1] == "[key]":  # a mapping's key is what is wrong, not its value
+            loc, rule = loc[:-1], f"as a key: {rule}"
+        if model is not None:
+            loc = _python_names(model, loc)
+        key = ""
+        for part in loc:
+            key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+        problems.append(Problem(key, None if item["type"] == "missing" else item["input"], rule, namespace))
+    return problems

@@ -1,16 +1,18 @@
-"""Pulumi.yaml's `config:` block and the README's settings table, both generated from `StackSettings`.
+"""What is generated from the settings models: Pulumi.yaml's `config:` block, the components' argument types
+(components/args.py, see settings/args_source.py) and the README's settings tables.
 
-    python -m django_observability.settings.reference --write     rewrite Pulumi.yaml's config block
-    python -m django_observability.settings.reference --table     print the settings table (Markdown)
-    python -m django_observability.settings.reference --readme    rewrite the settings table in README.md
+    python -m django_observability.settings.reference --write     rewrite Pulumi.yaml's config block and args.py
+    python -m django_observability.settings.reference --table     print the settings tables (Markdown)
+    python -m django_observability.settings.reference --readme    rewrite the settings tables in README.md
 
 Pulumi checks declared config before the program runs and refuses with its own message, so the block declares
-nothing Pulumi would check: no `type` (Pulumi would refuse `webConcurrency: "three"` as "must be of type
-'integer'" before this program says which rule it breaks), and only the optional settings, each with the model's
-default (a declared key without a default is required by Pulumi, which would refuse a missing kubeContext with
-its own message too). The required settings are named in the header comment instead; the model stays the one
-place the defaults are written. Credentials are not declared: a declared secret without a value would be required
-in every stack, and a secret cannot have a default.
+nothing Pulumi would check: no `type` (Pulumi would refuse `prometheusNamespace: 3` with its own message before
+this program says which rule it breaks), and only the optional settings of the stack as a whole, each with the
+model's default (a declared key without a default is required by Pulumi, which would refuse a missing kubeContext
+with its own message too). An app's settings are not declared: the CLI hands a program every declared default, so
+a stack listing its apps under `apps:` would receive top-level app settings too. The required settings are named
+in the header comment instead; the model stays the one place the defaults are written. Credentials are not
+declared: a declared secret without a value would be required in every stack, and a secret cannot have a default.
 """
 import argparse
 import ast
@@ -24,6 +26,9 @@ from decimal import Decimal
 
 import yaml
 
+from django_observability.settings import args_source
+from django_observability.settings.field_docs import defaults, description
+from django_observability.settings.app import AppSettings
 from django_observability.settings.loader import PROJECT_DIR, read_stack_file
 from django_observability.settings.model import Model, UpstreamModel
 from django_observability.settings.stack import StackSettings
@@ -32,12 +37,13 @@ STACKS = ("dev", "acceptance", "prod")
 
 
 def _header() -> str:
-    required = ", ".join(field.alias for field in StackSettings.model_fields.values() if field.is_required())
-    return (
-        "# Generated from django_observability/settings/stack.py by `python -m django_observability.settings.reference --write`; tests check that it agrees.\n"
-        "# Every optional setting is declared with its default and no type: the program checks each value and says\n"
-        "# which rule it breaks. Required in every stack file, so not declared here: " + required + ".\n"
-    )
+    required = ", ".join(field.alias for model in (StackSettings, AppSettings)
+                         for name, field in model.model_fields.items() if field.is_required() and name != "apps")
+    return ("# Generated from django_observability/settings/ by `python -m django_observability.settings.reference "
+            "--write`;\n# tests check that it agrees. Every optional setting of the stack as a whole is declared with "
+            "its default\n# and no type: the program checks each value and says which rule it breaks. An app's "
+            "settings (docs/settings.md)\n# are not declared, and neither is what every stack file sets: "
+            f"{required}.\n")
 
 
 def _type_name(annotation) -> str | None:
@@ -58,49 +64,10 @@ def _type_name(annotation) -> str | None:
     return None
 
 
-@functools.cache
-def _attribute_docstrings(model: type[Model]) -> dict[str, str]:
-    """Field name → the docstring written under it in the class body (of the model or a base it inherits from)."""
-    docs = {}
-    for cls in reversed(model.__mro__):
-        if not issubclass(cls, Model):
-            continue
-        try:
-            body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body
-        except (OSError, TypeError):  # a class built by create_model has no source; its fields carry descriptions
-            continue
-        for node, following in zip(body, body[1:]):
-            if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-                    and isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)
-                    and isinstance(following.value.value, str)):
-                docs[node.target.id] = inspect.cleandoc(following.value.value)
-    return docs
-
-
-def description(model: type[Model], name: str) -> str:
-    """What a setting sets: its Field description, or else the docstring under it."""
-    return model.model_fields[name].description or _attribute_docstrings(model)[name]
-
-
-def _plain(value):
-    """JSON-mode dump, but with decimals as YAML numbers (objective: 99, not '99')."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
-def _defaults() -> dict:
-    return _plain(StackSettings.model_construct().model_dump(mode="python", by_alias=True))
-
-
 def config_block() -> dict:
-    defaults = _defaults()
+    defaults_ = defaults(StackSettings)
     return {field.alias: {"description": " ".join(description(StackSettings, name).split()),
-                          "default": "" if defaults[field.alias] is None else defaults[field.alias]}
+                          "default": "" if defaults_[field.alias] is None else defaults_[field.alias]}
             for name, field in StackSettings.model_fields.items() if not field.is_required()}
 
 
@@ -133,13 +100,21 @@ def _show(value) -> str:
     return f"`{text}`" if len(text) <= 48 else "(see the stack file)"
 
 
-def settings_table() -> str:
-    per_stack = [{key.partition(":")[2]: value for key, value in read_stack_file(stack).items()} for stack in STACKS]
+def _table(model: type[Model], per_stack: list[dict], leave_out: tuple[str, ...] = ()) -> list[str]:
     lines = ["| key | type | default | " + " | ".join(STACKS) + " | what it sets |", "|---" * (4 + len(STACKS)) + "|"]
-    for key, kind, default, values, description in _rows(StackSettings, _defaults(), per_stack):
-        text = " ".join(description.split()).replace("|", "\\|")
-        lines.append(f"| `{key}` | {kind} | {default} | " + " | ".join(values) + f" | {text} |")
-    return "\n".join(lines)
+    for key, kind, default, values, text in _rows(model, defaults(model), per_stack):
+        if key not in leave_out:
+            text = " ".join(text.split()).replace("|", "\\|")
+            lines.append(f"| `{key}` | {kind} | {default} | " + " | ".join(values) + f" | {text} |")
+    return lines
+
+
+def settings_table() -> str:
+    """The stack's settings, then one app's (at the top level of a one-app stack, as the stacks here are)."""
+    per_stack = [{key.partition(":")[2]: value for key, value in read_stack_file(stack).items()} for stack in STACKS]
+    return "\n".join(["Of the stack:", "", *_table(StackSettings, per_stack, leave_out=("apps",)), "",
+                      "Of each app (at the top level of a stack of one app, else in each entry of `apps`):", "",
+                      *_table(AppSettings, per_stack)])
 
 
 README_BEGIN, README_END = "<!-- settings:begin -->", "<!-- settings:end -->"
@@ -160,6 +135,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.write:
         (PROJECT_DIR / "Pulumi.yaml").write_text(project_file())
+        args_source.ARGS_FILE.write_text(args_source.args_module())
     if args.readme:
         (PROJECT_DIR / "README.md").write_text(readme())
     if args.table:

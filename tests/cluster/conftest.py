@@ -26,6 +26,7 @@ class Stack:
     def __init__(self, name: str):
         self.name = name
         self.settings = load_offline(name).settings
+        [self.app] = self.settings.apps  # the stacks here hold one app each
 
     def up(self, overrides: dict | None = None, *extra: str, secrets: dict | None = None):
         deploy.up(self.name, *extra, overrides=overrides, secrets=secrets)

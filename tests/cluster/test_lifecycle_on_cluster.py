@@ -21,7 +21,7 @@ def test_a_second_up_changes_nothing(stack):
 
 
 def test_drift_made_with_kubectl_is_shown_by_refresh_and_undone_by_up(stack):
-    settings = stack.settings
+    settings = stack.app
     kubectl("scale", "-n", settings.namespace, f"deployment/{settings.app_name}", "--replicas=2")
     refreshed = stack.pulumi("refresh", "--yes", "--diff")
     assert "replicas" in refreshed.stdout and "updated" in refreshed.stdout, refreshed.stdout
@@ -31,7 +31,7 @@ def test_drift_made_with_kubectl_is_shown_by_refresh_and_undone_by_up(stack):
 
 
 def test_more_workers_and_replicas_roll_out_and_prometheus_follows(stack):
-    settings = stack.settings
+    settings = stack.app
     stack.up({"webConcurrency": 4, "replicas": 2})
     found = wait_for_targets(settings, 8, timeout=300)
     assert sorted(t["labels"]["endpoint"] for t in found) == sorted([f"metrics-{i}" for i in range(1, 5)] * 2)
@@ -54,7 +54,7 @@ def test_a_bad_target_gives_one_line_and_changes_nothing(stack, override, messag
 def test_the_selector_trap_is_named_before_deploying_and_scrapes_nothing(stack):
     """A ServiceMonitor without the label the cluster's Prometheus selects: the program warns, and indeed the
     operator generates no job for it."""
-    settings = stack.settings
+    settings = stack.app
     result = stack.pulumi("up", "--yes", "--skip-preview", overrides={"serviceMonitorLabels": {}})
     warnings = [line for line in result.stdout.splitlines() if "serviceMonitorLabels" in line
                 and "selected by no Prometheus" in line and "release" in line]
@@ -87,7 +87,7 @@ def test_an_api_server_that_is_down_gives_one_line_and_changes_nothing(stack):
 
 
 def test_destroy_removes_everything_and_the_namespace(stack):
-    settings = stack.settings
+    settings = stack.app
     stack.destroy()
     wait("the namespace to be gone", lambda: kubectl("get", "namespace", settings.namespace,
                                                      check=False).returncode != 0, timeout=120)

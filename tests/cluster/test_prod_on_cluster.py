@@ -87,8 +87,8 @@ def test_the_cluster_has_three_nodes(prod):
 
 
 def test_django_pods_spread_over_the_nodes(prod):
-    placed = [p["spec"]["nodeName"] for p in app_pods(prod.settings)]
-    assert len(placed) == prod.settings.replicas == 3
+    placed = [p["spec"]["nodeName"] for p in app_pods(prod.app)]
+    assert len(placed) == prod.app.replicas == 3
     assert len(set(placed)) == 3
 
 
@@ -233,9 +233,9 @@ def _reach(address: str) -> bool:
 
 
 def test_network_policies_are_enforced_and_the_test_can_fail(prod, sink):
-    settings = prod.settings
+    settings = prod.app
     app_ip = app_pods(settings)[0]["status"]["podIP"]
-    am_ip = _alertmanager_pods(settings)[0]["status"]["podIP"]
+    am_ip = _alertmanager_pods(prod.settings)[0]["status"]["podIP"]
     assert _reach(f"{app_ip}:{settings.http_port}"), "http is open to every namespace (httpAllowedNamespaces empty)"
     assert not _reach(f"{app_ip}:{settings.metrics_start_port}")
     assert not _reach(f"{am_ip}:9093")
@@ -243,8 +243,8 @@ def test_network_policies_are_enforced_and_the_test_can_fail(prod, sink):
     wait_for_targets(settings, settings.replicas * settings.web_concurrency)
     assert len(prometheus_api("alertmanagers")["activeAlertmanagers"]) == 3
     kubectl("delete", "networkpolicy", "-n", settings.namespace, "--all")
-    kubectl("delete", "networkpolicy", "-n", settings.alertmanager.namespace, "-l",
-            f"app.kubernetes.io/instance={settings.alertmanager.name}")
+    kubectl("delete", "networkpolicy", "-n", prod.settings.alertmanager.namespace, "-l",
+            f"app.kubernetes.io/instance={prod.settings.alertmanager.name}")
     try:
         wait("the metrics port to open without its policy", lambda: _reach(f"{app_ip}:{settings.metrics_start_port}"),
              timeout=60)
@@ -256,7 +256,7 @@ def test_network_policies_are_enforced_and_the_test_can_fail(prod, sink):
 
 
 def test_restricted_pod_security_rejects_a_privileged_pod(prod):
-    result = kubectl("run", "-n", prod.settings.namespace, "privileged-probe", f"--image={NETCHECK}", "--privileged",
+    result = kubectl("run", "-n", prod.app.namespace, "privileged-probe", f"--image={NETCHECK}", "--privileged",
                      "--dry-run=server", "--restart=Never", check=False)
     assert result.returncode != 0
     assert 'violates PodSecurity "restricted' in result.stderr, result.stderr
@@ -276,11 +276,11 @@ def test_pod_disruption_budgets_stop_a_second_drain(prod):
             kubectl("uncordon", node)
     wait("three Alertmanager peers running again", lambda: len([
         p for p in _alertmanager_pods(prod.settings) if p["status"].get("phase") == "Running"]) == 3, timeout=240)
-    wait_for_targets(prod.settings, prod.settings.replicas * prod.settings.web_concurrency, timeout=300)
+    wait_for_targets(prod.app, prod.app.replicas * prod.app.web_concurrency, timeout=300)
 
 
 def test_a_rolling_update_under_load_loses_no_request_and_no_counter(prod):
-    settings = prod.settings
+    settings = prod.app
     service_ip = get("service", "-n", settings.namespace, settings.app_name)["spec"]["clusterIP"]
     wait_for_targets(settings, settings.replicas * settings.web_concurrency)
     outcomes = {"ok": 0, "failed": []}

@@ -19,7 +19,7 @@ STACKS = ("dev", "acceptance")
 
 
 def test_pods_run_and_are_ready_on_real_nodes(stack):
-    settings = stack.settings
+    settings = stack.app
     found = app_pods(settings)
     assert len(found) == settings.replicas
     for pod in found:
@@ -29,7 +29,7 @@ def test_pods_run_and_are_ready_on_real_nodes(stack):
 
 
 def test_every_worker_port_serves_metrics_inside_the_pod(stack):
-    settings = stack.settings
+    settings = stack.app
     ports = range(settings.metrics_start_port, settings.metrics_start_port + settings.web_concurrency)
     for pod in app_pods(settings):
         for port in ports:
@@ -40,7 +40,7 @@ def test_every_worker_port_serves_metrics_inside_the_pod(stack):
 
 
 def test_one_up_target_per_worker_per_pod_with_the_stacks_labels(stack):
-    settings = stack.settings
+    settings = stack.app
     expected = settings.replicas * settings.web_concurrency
     found = wait_for_targets(settings, expected)
     endpoints = sorted(t["labels"]["endpoint"] for t in found)
@@ -53,7 +53,7 @@ def test_one_up_target_per_worker_per_pod_with_the_stacks_labels(stack):
 
 
 def test_counters_summed_over_all_targets_equal_the_requests_sent(stack):
-    settings = stack.settings
+    settings = stack.app
     wait_for_targets(settings, settings.replicas * settings.web_concurrency)
     before = index_requests_total(settings)
     sent = 40
@@ -65,7 +65,7 @@ def test_counters_summed_over_all_targets_equal_the_requests_sent(stack):
 
 
 def test_a_killed_worker_comes_back_and_no_other_counter_goes_down(stack):
-    settings = stack.settings
+    settings = stack.app
     expected = settings.replicas * settings.web_concurrency
     wait_for_targets(settings, expected)
     send_requests([p["status"]["podIP"] for p in app_pods(settings)], settings.http_port, 20)
@@ -96,7 +96,7 @@ def test_a_killed_worker_comes_back_and_no_other_counter_goes_down(stack):
 
 
 def test_the_operators_generated_scrape_config_has_one_job_per_endpoint_and_passes_promtool(stack):
-    settings = stack.settings
+    settings = stack.app
     config_text = secret_file(PROMETHEUS_NAMESPACE, f"prometheus-{PROMETHEUS_NAME}", "prometheus.yaml.gz")
     config = yaml.safe_load(config_text)
     prefix = f"serviceMonitor/{settings.namespace}/{settings.app_name}/"
@@ -126,7 +126,7 @@ def test_the_operators_generated_alertmanager_config_passes_amtool(stack):
 
 
 def test_the_slo_rules_reach_the_operators_rule_configmap_and_prometheus(stack):
-    settings = stack.settings
+    settings = stack.app
     config_maps = get("configmap", "-n", PROMETHEUS_NAMESPACE, "-l", f"prometheus-name={PROMETHEUS_NAME}")["items"]
     files = {name for cm in config_maps for name in cm.get("data", {})}
     assert any(name.startswith(f"{settings.namespace}-{settings.app_name}-slo") for name in files), files
@@ -151,7 +151,7 @@ def _ready_addresses(settings) -> set[str]:
 def test_a_pod_that_cannot_reach_its_database_leaves_the_endpoints_within_its_probe_window(stack):
     """The database made unopenable (a directory where its file was): /ready/ answers 503, the pod leaves the
     Service's ready endpoints within the readiness probe's window, and returns once the file is back."""
-    settings = stack.settings
+    settings = stack.app
     [pod, *others] = app_pods(settings)
     name, address = pod["metadata"]["name"], pod["status"]["podIP"]
     assert address in _ready_addresses(settings)
@@ -173,7 +173,7 @@ def test_a_pod_that_cannot_reach_its_database_leaves_the_endpoints_within_its_pr
 
 
 def test_filling_tmp_past_its_size_limit_evicts_that_pod_only(stack):
-    settings = stack.settings
+    settings = stack.app
     [pod, *others] = app_pods(settings)
     name = pod["metadata"]["name"]
     mib_past_limit = int(quantity_value(settings.storage.tmp)) // 2**20 + 16

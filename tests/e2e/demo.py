@@ -15,7 +15,7 @@ def main(argv=None) -> int:
     # The scrape jobs come from prometheus-operator on the local cluster (started here if it does not run).
     with running():
         for mode in ("per-worker-ports", "multiprocess"):
-            print(f"== {args.stack}: reference app in {mode} mode, {settings.web_concurrency} workers")
+            print(f"== {args.stack}: reference app in {mode} mode, {settings.apps[0].web_concurrency} workers")
             scrape.run(args.stack, mode, report=lambda line: print(f"  ok  {line}"))
     replicas = max(settings.alertmanager.replicas, 2)
     print(f"== {args.stack}: Alertmanager cluster of {replicas} peers")

@@ -6,10 +6,11 @@ import math
 import pytest
 
 from django_observability.builders.dashboard import ALL, VARIABLES, panels
-from django_observability.builders.params import stack_params
+from django_observability.builders.params import django_app_params
 from django_observability.builders.slo import rule_groups
 from localrun.processes import HOST, http, wait_until
 from localrun.reference_app import running
+from django_observability.settings.loader import load_offline
 from django_observability.settings.slo import SloSpec
 
 # The reference app is scraped with the jobs prometheus-operator generates on the local cluster.
@@ -22,8 +23,9 @@ TRAFFIC = ("/", "/health/", "/fail/?status=500", "/fail/?status=404", "/crash/",
 inserts, updates and deletes; the index page reads through the cache."""
 
 
-def _slo_params(settings):
-    return stack_params(STACK, settings.model_copy(update={"slos": [*settings.slos, WHOLE_SECOND]})).slo
+def _slo_params(app):
+    return django_app_params(app.model_copy(update={"slos": [*app.slos, WHOLE_SECOND]}), load_offline(STACK).settings,
+                             STACK).slo
 
 
 def _resolved(expr: str, settings, service: str) -> str:

@@ -50,8 +50,8 @@ CASES = [
      "requests.memory 64Mi + 5 × 96Mi = 544Mi exceeds limits.memory 512Mi"),
     ({"webConcurrency": 20, "resources": {"limits": {"cpu": "1"}}}, set(), "dev", "resources", "1050m",
      "requests.cpu 50m + 20 × 50m = 1050m exceeds limits.cpu 1"),
-    ({"resources": {"limits": {"memory": "1Gi"}}}, set(), "prod", "resources.limits.memory", '"1Gi"',
-     "must equal the memory request (256Mi) in prod"),
+    ({"resources": {"limits": {"memory": "1Gi"}}, "production": True}, set(), "dev", "resources.limits.memory",
+     '"1Gi"', "must equal the memory request (256Mi) under production rules"),
     ({"storage": {"tmp": "1Gi"}}, set(), "dev", "storage", "1Gi", "tmp 1Gi exceeds ephemeral 256Mi"),
     ({"storage": {"ephemeral": "-1Gi"}}, set(), "dev", "storage.ephemeral", '"-1Gi"', "Kubernetes quantity"),
     ({"probes": {"readiness": {"periodSeconds": 0, "timeoutSeconds": 1, "failureThreshold": 2}}}, set(), "dev",
@@ -97,7 +97,6 @@ CASES = [
      "metricRelabelings[0]", "labeldrop", "does not use target_label"),
     ({"relabelings": {"action": "keep"}}, set(), "dev", "relabelings", "keep", "valid list"),
     ({"alertmanager": {"replicas": 0}}, set(), "dev", "alertmanager.replicas", "0", "greater than or equal to 1"),
-    ({"alertmanager": {"replicas": 2}}, set(), "prod", "alertmanager", "replicas", "prod refuses an even number of peers"),
     ({"alertmanager": {"backend": "nomad"}}, set(), "dev", "alertmanager.backend", '"nomad"', "'kubernetes' or 'swarm'"),
     ({"alertmanager": {"backend": "swarm", "replicas": 3, "swarm": {"nodes": ["a", "b"]}}}, set(), "dev", "alertmanager",
      "swarm", "must list 3 node(s), it lists 2"),
@@ -136,9 +135,10 @@ CASES = [
      "slos[0]", "0.3", "must be a latency histogram bucket boundary"),
     ({"slos": [{"name": "Availability", "objective": 99}]}, set(), "dev", "slos[0].name", '"Availability"',
      "a-z, 0-9 and '-', starting with a letter"),
-    ({"image": "example/django-app:latest"}, set(), "prod", "image", "example/django-app:latest",
-     "prod needs a pinned image"),
-    ({"image": "example/django-app"}, set(), "prod", "image", "example/django-app", "prod needs a pinned image"),
+    ({"image": "example/django-app:latest", "production": True}, set(), "dev", "image", "example/django-app:latest",
+     "production needs a pinned image"),
+    ({"image": "example/django-app", "production": True}, set(), "dev", "image", "example/django-app",
+     "production needs a pinned image"),
     ({"securityExceptions": {"readOnlyRootFilesystem": "because"}}, set(), "dev",
      "securityExceptions.readOnlyRootFilesystem", '"because"', "at least 10 characters besides spaces"),
     ({"securityExceptions": {"privileged": "the app needs raw sockets for ping"}}, set(), "dev",
@@ -198,7 +198,7 @@ CASES = [
     # Wrong, though every tool would take it.
     ({"namespace": "kube-system"}, set(), "dev", "namespace", '"kube-system"', "the app's own namespace"),
     ({"namespace": "default"}, set(), "dev", "namespace", '"default"', "the app's own namespace"),
-    ({"namespace": "monitoring"}, set(), "dev", "namespace", '"monitoring"', "Prometheus runs in prometheusNamespace"),
+    ({"namespace": "monitoring"}, set(), "dev", "namespace", '"monitoring"', "not prometheusNamespace (monitoring)"),
     ({"prometheusPodLabels": {}}, set(), "dev", "prometheusPodLabels", "{}", "admits every pod"),
     ({"slos": [{"name": "availability", "objective": 99, "labels": {"severity": "page"}}]}, set(), "dev",
      "slos[0].labels", "severity", "must not set severity"),
@@ -258,8 +258,8 @@ def test_a_credential_reference_naming_a_setting_advises_no_secret_for_that_sett
 @pytest.mark.parametrize("key, value", [("replicas", "3"), ("webConcurrency", "5"), ("httpPort", "8000")])
 def test_digit_strings_stay_numbers(key, value):
     """`pulumi config set replicas 3` writes "3" into the stack file."""
-    assert getattr(validate("dev", BASE | {key: value}, set()), {"replicas": "replicas", "webConcurrency":
-                                                                "web_concurrency", "httpPort": "http_port"}[key]) == int(value)
+    [app] = validate("dev", BASE | {key: value}, set()).apps
+    assert getattr(app, {"replicas": "replicas", "webConcurrency": "web_concurrency", "httpPort": "http_port"}[key]) == int(value)
 
 
 def _settings_models(model=Model):
@@ -401,12 +401,12 @@ STACK_FILES = [
     (HEAD + "  django-observability:staticLabels:\n    b0: &b0 [x, x, x, x, x, x, x, x, x]\n" + _BOMB.replace("  b", "    b"),
      "Pulumi.dev.yaml: line 1: expands to more than 10000 values (through YAML aliases, *name)"),
     (HEAD + "  django-observabilty:webConcurrency: 8\n",
-     "django-observabilty:webConcurrency: 8 — is in a namespace nothing reads; this program reads "
-     "django-observability:, its providers kubernetes:, docker:, pulumi:"),
+     "django-observabilty:webConcurrency: 8 — is in namespace django-observabilty:, which nothing reads; this "
+     "program reads django-observability:"),
     (HEAD + "  django-observability:slackWebhookUrll:\n    secure: v1:abc\n",
      "django-observability:slackWebhookUrll: \"[secret]\" — is a secret that nothing reads"),
     (HEAD + "  django-observabilty:slackWebhookUrl:\n    secure: v1:abc\n",
-     "django-observabilty:slackWebhookUrl: \"[secret]\" — is in a namespace nothing reads"),
+     "django-observabilty:slackWebhookUrl: \"[secret]\" — is in namespace django-observabilty:, which nothing reads"),
     ("config:\n  django-observability:image: example/django-app:0.1.0\n",
      "django-observability:kubeContext: (unset) — is required"),
 ]
@@ -429,7 +429,7 @@ def test_stack_file_refused_in_one_line_within_a_second(tmp_path, content, line)
 
 def test_a_key_without_namespace_is_the_projects_as_pulumi_reads_it(tmp_path):
     (tmp_path / "Pulumi.dev.yaml").write_text(HEAD + "  webConcurrency: 8\n  kubernetes:enableServerSideApply: true\n")
-    assert load_offline("dev", tmp_path).settings.web_concurrency == 8
+    assert load_offline("dev", tmp_path).settings.apps[0].web_concurrency == 8
 
 
 def test_a_missing_stack_file_says_the_stack_does_not_exist(tmp_path):
@@ -450,5 +450,5 @@ def test_the_version_label_derived_from_any_valid_tag_is_a_valid_label_value(ima
     from django_observability.builders.params import stack_params
     from django_observability.settings.rules import kubernetes_label_value
 
-    labels = stack_params("dev", validate("dev", BASE | {"image": image}, set())).app.identity.labels
+    labels = stack_params("dev", validate("dev", BASE | {"image": image}, set())).apps[0].app.identity.labels
     assert labels["app.kubernetes.io/version"] == kubernetes_label_value(version)

@@ -10,7 +10,7 @@ from tests.helpers import STACKS
 
 
 def _params(stack: str):
-    return stack_params(stack, load_offline(stack).settings).slo
+    return stack_params(stack, load_offline(stack).settings).apps[0].slo
 
 
 @pytest.mark.parametrize("stack", STACKS)

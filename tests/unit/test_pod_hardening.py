@@ -24,33 +24,33 @@ def _container(deployment):
                                                   (20, "1050m", "1984Mi"), (64, "3250m", "6208Mi")])
 def test_requests_follow_the_worker_count(workers, cpu, memory):
     """master + webConcurrency × perWorker (50m + N × 50m, 64Mi + N × 96Mi); the memory limit equals the request."""
-    resources = _params(webConcurrency=workers, resources={"limits": {"cpu": "4"}}).app.resources
+    resources = _params(webConcurrency=workers, resources={"limits": {"cpu": "4"}}).apps[0].app.resources
     assert resources["requests"] == {"cpu": cpu, "memory": memory, "ephemeral-storage": "256Mi"}
     assert resources["limits"] == {"cpu": "4", "memory": memory, "ephemeral-storage": "256Mi"}
 
 
 def test_multiprocess_directory_counts_as_memory():
-    resources = _params(webConcurrency=2, metricsMode="multiprocess").app.resources
+    resources = _params(webConcurrency=2, metricsMode="multiprocess").apps[0].app.resources
     assert resources["requests"]["memory"] == "288Mi"  # 64Mi + 2 × 96Mi + the 32Mi in-memory directory
 
 
 def test_requests_given_outright_and_per_stack_amounts():
     given = _params(resources={"requests": {"cpu": "250m", "memory": "300Mi"}, "limits": {"memory": "512Mi"}})
-    assert given.app.resources["requests"] == {"cpu": "250m", "memory": "300Mi", "ephemeral-storage": "256Mi"}
-    assert given.app.resources["limits"]["memory"] == "512Mi"
+    assert given.apps[0].app.resources["requests"] == {"cpu": "250m", "memory": "300Mi", "ephemeral-storage": "256Mi"}
+    assert given.apps[0].app.resources["limits"]["memory"] == "512Mi"
     own = _params(webConcurrency=3, resources={"master": {"cpu": "0.1", "memory": "0.5Gi"},
                                                "perWorker": {"cpu": "200m", "memory": "128Mi"}})
-    assert own.app.resources["requests"] == {"cpu": "700m", "memory": "896Mi", "ephemeral-storage": "256Mi"}
+    assert own.apps[0].app.resources["requests"] == {"cpu": "700m", "memory": "896Mi", "ephemeral-storage": "256Mi"}
 
 
 def test_prod_memory_request_equals_its_limit():
-    resources = stack_params("prod", load_offline("prod").settings).app.resources
+    resources = stack_params("prod", load_offline("prod").settings).apps[0].app.resources
     assert resources["requests"]["memory"] == resources["limits"]["memory"] == "544Mi"
 
 
 def test_probe_timings_from_settings():
     container = _container(build_deployment(_params(probes={
-        "readiness": {"periodSeconds": 4, "timeoutSeconds": 3, "failureThreshold": 1}}).app))
+        "readiness": {"periodSeconds": 4, "timeoutSeconds": 3, "failureThreshold": 1}}).apps[0].app))
     assert container["readinessProbe"] == {"httpGet": {"path": "/ready/", "port": "http", "scheme": "HTTP"},
                                            "periodSeconds": 4, "timeoutSeconds": 3, "failureThreshold": 1,
                                            "successThreshold": 1}
@@ -63,14 +63,14 @@ def test_probe_timings_from_settings():
 
 
 def test_default_probes_take_a_pod_out_in_seconds_and_restart_it_only_after_a_minute():
-    probes = load_offline("prod").settings.probes
+    probes = load_offline("prod").settings.apps[0].probes
     assert probes.readiness.period_seconds * probes.readiness.failure_threshold <= 10
     assert probes.liveness.period_seconds * probes.liveness.failure_threshold >= 60
     assert probes.startup.period_seconds * probes.startup.failure_threshold >= 300
 
 
 def test_shutdown_grace_covers_the_pre_stop_sleep_and_gunicorns_graceful_timeout():
-    deployment = build_deployment(_params(shutdown={"preStopSeconds": 8, "gracefulTimeoutSeconds": 20}).app)
+    deployment = build_deployment(_params(shutdown={"preStopSeconds": 8, "gracefulTimeoutSeconds": 20}).apps[0].app)
     container = _container(deployment)
     assert container["lifecycle"] == {"preStop": {"sleep": {"seconds": 8}}}
     assert {"name": "GUNICORN_GRACEFUL_TIMEOUT", "value": "20"} in container["env"]
@@ -79,7 +79,7 @@ def test_shutdown_grace_covers_the_pre_stop_sleep_and_gunicorns_graceful_timeout
 
 @pytest.mark.parametrize("mode", ["per-worker-ports", "multiprocess"])
 def test_every_empty_dir_has_a_size_limit(mode):
-    volumes = build_deployment(_params(metricsMode=mode, storage={"tmp": "64Mi", "multiproc": "16Mi"}).app)[
+    volumes = build_deployment(_params(metricsMode=mode, storage={"tmp": "64Mi", "multiproc": "16Mi"}).apps[0].app)[
         "spec"]["template"]["spec"]["volumes"]
     assert all("sizeLimit" in volume["emptyDir"] for volume in volumes)
     assert {volume["name"]: volume["emptyDir"]["sizeLimit"] for volume in volumes} == (
@@ -88,7 +88,7 @@ def test_every_empty_dir_has_a_size_limit(mode):
 
 def test_spread_per_stack():
     def spread(stack):
-        spec = build_deployment(stack_params(stack, load_offline(stack).settings).app)["spec"]["template"]["spec"]
+        spec = build_deployment(stack_params(stack, load_offline(stack).settings).apps[0].app)["spec"]["template"]["spec"]
         return [(c["topologyKey"], c["whenUnsatisfiable"], c["maxSkew"]) for c in spec.get("topologySpreadConstraints", [])]
     assert spread("dev") == []  # one replica
     assert spread("prod") == spread("acceptance") == [("kubernetes.io/hostname", "DoNotSchedule", 1),
@@ -104,7 +104,7 @@ def test_app_egress_is_dns_and_the_allow_list():
     params = _params(egress=[{"namespace": "db", "podLabels": {"app": "postgres"}, "ports": [{"port": 5432}]},
                              {"cidr": "0.0.0.0/0", "ports": [{"port": 443}]},
                              {"cidr": "10.20.0.0/16", "ports": [{"port": 6379}, {"port": 53, "protocol": "UDP"}]}])
-    policy = build_network_policy(params.app)
+    policy = build_network_policy(params.apps[0].app)
     assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
     assert policy["spec"]["egress"] == [
         DNS,
@@ -121,15 +121,15 @@ def test_app_egress_is_dns_and_the_allow_list():
 @pytest.mark.parametrize("cidr, excepted", [("169.254.0.0/16", ["169.254.169.254/32"]), ("10.0.0.0/8", []),
                                             ("::/0", ["fd00:ec2::254/128"]), ("2001:db8::/32", [])])
 def test_metadata_address_never_allowed(cidr, excepted):
-    [rule] = build_network_policy(_params(egress=[{"cidr": cidr, "ports": [{"port": 80}]}]).app)["spec"]["egress"][1:]
+    [rule] = build_network_policy(_params(egress=[{"cidr": cidr, "ports": [{"port": 80}]}]).apps[0].app)["spec"]["egress"][1:]
     assert rule["to"][0]["ipBlock"].get("except", []) == excepted
 
 
 def test_default_egress_is_dns_alone_and_the_owned_namespace_denies_every_pod():
     params = _params()
-    assert build_network_policy(params.app)["spec"]["egress"] == [DNS]
-    assert build_default_deny_egress(params.app)["spec"] == {"podSelector": {}, "policyTypes": ["Egress"]}
-    assert build_default_deny_egress(_params(createNamespace=False).app) is None
+    assert build_network_policy(params.apps[0].app)["spec"]["egress"] == [DNS]
+    assert build_default_deny_egress(params.apps[0].app)["spec"] == {"podSelector": {}, "policyTypes": ["Egress"]}
+    assert build_default_deny_egress(_params(createNamespace=False).apps[0].app) is None
 
 
 def test_alertmanager_egress_selects_its_pods_alone():
@@ -186,12 +186,15 @@ def test_alertmanager_kube_score_ignores_only_while_they_apply():
 
 def test_kube_score_ignores_only_while_they_apply():
     def ignored(params):
-        return build_deployment(params.app)["metadata"].get("annotations", {}).get("kube-score/ignore", "").split(",")
+        return build_deployment(params.apps[0].app)["metadata"].get("annotations", {}).get(
+            "kube-score/ignore", "").split(",")
     prod = stack_params("prod", load_offline("prod").settings)
+    [app] = prod.apps
     assert "container-image-pull-policy" in ignored(prod)  # pinned by digest
-    assert "container-image-pull-policy" not in ignored(prod._replace(app=prod.app._replace(image_pull_policy="Always")))
+    assert "container-image-pull-policy" not in ignored(
+        prod._replace(apps=(app._replace(app=app.app._replace(image_pull_policy="Always")),)))
     assert "deployment-has-host-podantiaffinity" in ignored(prod)
     assert "deployment-has-host-podantiaffinity" not in ignored(_params("prod", replicas=3, spread={"hostname": "soft"},
-                                                                        image=prod.app.image))
+                                                                        image=app.app.image))
     equal_cpu = _params(resources={"requests": {"cpu": "1", "memory": "256Mi"}})
     assert "container-cpu-requests-equal-limits" not in ignored(equal_cpu)

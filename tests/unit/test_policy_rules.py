@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from django_observability.builders.params import stack_params
-from django_observability.builders.parts import stack_objects
+from django_observability.builders.stack import stack_objects
 from django_observability.components.resources import type_token
 from django_observability.settings.loader import load_offline
 from tests.helpers import ROOT

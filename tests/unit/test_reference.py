@@ -1,19 +1,39 @@
-"""Pulumi.yaml's config block and the README's settings table agree with the settings model."""
-from django_observability.settings import reference
-from tests.helpers import ROOT
+"""What is generated from the settings models agrees with them: Pulumi.yaml's config block, the components'
+argument types and the README's settings tables."""
+import typing
+
+import pulumi
+
+from django_observability.components import args
+from django_observability.settings import args_source, reference
+from django_observability.settings.app import AppSettings, AppSpec
 from django_observability.settings.stack import StackSettings
+from tests.helpers import ROOT
+
+REGENERATE = "run: python -m django_observability.settings.reference --write"
 
 
-def test_pulumi_yaml_declares_every_optional_setting_with_the_model_default_and_no_type():
+def test_pulumi_yaml_declares_the_stacks_optional_settings_with_the_model_default_and_no_type():
     """Pulumi checks a declared type, and requires a declared key without a default, before the program runs, with
-    its own message; so nothing is declared that Pulumi would check, and the required keys are named in a comment."""
-    assert (ROOT / "Pulumi.yaml").read_text() == reference.project_file(), "run: python -m django_observability.settings.reference --write"
+    its own message; so nothing is declared that Pulumi would check, and the required keys are named in a comment.
+    An app's settings are not declared: the CLI would hand their defaults to a stack that lists its apps."""
+    assert (ROOT / "Pulumi.yaml").read_text() == reference.project_file(), REGENERATE
     block = reference.config_block()
-    fields = StackSettings.model_fields.values()
-    assert set(block) == {field.alias for field in fields if not field.is_required()}
-    assert block["webConcurrency"] == {"description": block["webConcurrency"]["description"], "default": 2}
+    assert set(block) == {field.alias for field in StackSettings.model_fields.values() if not field.is_required()}
+    assert not set(block) & {field.alias for field in AppSettings.model_fields.values()}
+    assert block["prometheusNamespace"] == {"description": block["prometheusNamespace"]["description"],
+                                            "default": "monitoring"}
     assert all(set(entry) == {"description", "default"} for entry in block.values())
-    assert "not declared here: kubeContext, image." in (ROOT / "Pulumi.yaml").read_text()
+    assert "neither is what every stack file sets: kubeContext, image." in (ROOT / "Pulumi.yaml").read_text()
+
+
+def test_component_arguments_are_generated_from_the_models():
+    assert args_source.ARGS_FILE.read_text() == args_source.args_module(), REGENERATE
+    declared = typing.get_type_hints(args.DjangoAppArgs)
+    assert set(declared) == set(AppSpec.model_fields)
+    assert args.DjangoAppArgs.__required_keys__ == {"image"}
+    assert declared["slos"] == list[args.SloSpecArgs] and declared["web_concurrency"] is int
+    assert args.AlertmanagerClusterArgs.__annotations__["credentials"] == dict[str, pulumi.Input[str]]
 
 
 def test_readme_settings_table_is_current():

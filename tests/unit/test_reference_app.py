@@ -99,7 +99,7 @@ def test_latency_sli_selects_bucket_bounds_the_app_exposes(tmp_path):
     rendered = set()
     for threshold in LATENCY_BUCKETS:
         slo = SloSpec(name="latency", objective=99, sli="latency", latency_threshold=threshold)
-        params = stack_params("dev", load_offline("dev").settings).slo._replace(slos=(slo,))
+        params = stack_params("dev", load_offline("dev").settings).apps[0].slo._replace(slos=(slo,))
         [expr] = {rule["expr"] for rule in sli_rules(params, slo) if rule["record"] == "slo:sli_error:ratio_rate5m"}
         rendered |= set(re.findall(r'le="([^"]+)"', expr))
     assert len(rendered) == len(LATENCY_BUCKETS) and rendered <= exposed, (sorted(rendered - exposed), sorted(exposed))

@@ -8,7 +8,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 import pulumi
 import pulumi_kubernetes as k8s
 from django_observability.builders.params import stack_params
-from django_observability.builders.parts import stack_objects
+from django_observability.builders.stack import stack_objects
 from django_observability.components.resources import owned, register, resource_name
 from django_observability.settings.loader import PROJECT, load_offline
 from tests.helpers import STACKS, RecordingMocks

@@ -43,7 +43,7 @@ def test_rendered_rules_pass_promtool_check(rendered, stack, tmp_path):
 def test_dashboard_queries_are_valid_promql(stack, tmp_path):
     """Each panel's query as a recording rule, so that promtool parses it."""
     settings = load_offline(stack).settings
-    exprs = [target.expr for panel in panels(stack_params(stack, settings).slo) for target in panel.targets]
+    exprs = [target.expr for panel in panels(stack_params(stack, settings).apps[0].slo) for target in panel.targets]
     rules = [{"record": f"dashboard:panel{index}", "expr": expr} for index, expr in enumerate(exprs)]
     path = tmp_path / "dashboard-queries.yml"
     path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
@@ -57,7 +57,7 @@ def _settings(tier: str | None, period: str = "30d", **stack):
     alerts = {to_camel(each.name): each.name == tier for each in TIERS}
     slo = {"name": "availability", "objective": 99.9, "period": period, "alerts": alerts, **stack.pop("slo", {})}
     plain = {"kubeContext": "dev", "image": "example/app:1", "slos": [slo], **stack}
-    return stack_params("dev", validate("dev", plain, set())).slo
+    return stack_params("dev", validate("dev", plain, set())).apps[0].slo
 
 
 def _series(errors_per_minute: str, minutes: int) -> list[dict]:

@@ -1,0 +1,203 @@
+"""One Django app's settings: its workload, how Prometheus scrapes it, and its error budgets.
+
+A stack holds one app or several (`apps:`), each an `AppSettings`; what the apps of a stack share (where the
+platform's Prometheus runs, the part-of label, production rules) is `SharedSettings` (settings/shared.py). A
+component built from code (components/django_app.py) takes an `AppSpec`: both in one model, validated the same way.
+Field names are snake_case here and camelCase in the stack files (`web_concurrency` ↔ `webConcurrency`).
+"""
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, ValidationInfo, model_validator
+
+from django_observability.settings.durations import parse_duration
+from django_observability.settings.model import (IMAGE, Duration, Image, Integer, KubernetesLabels, KubeScoreIgnores,
+                                                 Model, Name, Port, PrometheusLabels, PullPolicy, Reason, instance_label,
+                                                 quantity_value, raise_problems, stack_name)
+from django_observability.settings.network import EgressRule
+from django_observability.settings.pod import AppResources, Probes, Shutdown, Spread, Storage
+from django_observability.settings.ports import PortPlan, plan_ports
+from django_observability.settings.relabel import RelabelConfig
+from django_observability.settings.rules import dns1123_label, matching
+from django_observability.settings.shared import SharedSettings
+from django_observability.settings.slo import SloSpec, ViewName
+
+SecurityControl = Literal["readOnlyRootFilesystem", "networkPolicy"]
+RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+"""Namespaces the cluster owns: the app never goes there, and they are never relabelled to the restricted Pod
+Security Standard."""
+
+MAX_WORKERS = 64
+"""The documented maximum of gunicorn workers per pod: one named metrics port each; past this, add replicas."""
+
+
+def _unique_names(slos: list[SloSpec]) -> list[SloSpec]:
+    names = [slo.name for slo in slos]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"SLO names must be unique (each names a rule group); {', '.join(repeated)} appears more than once")
+    return slos
+
+
+class AppSettings(Model):
+    app_name: Annotated[str, AfterValidator(lambda value: dns1123_label(value, max_length=50))] = "app-django"
+    """Name of the Deployment, Service and ServiceMonitor (DNS-1123 label, at most 50 characters); unique in the
+    stack."""
+    namespace: Name = "app"
+    """Namespace of the Django app (DNS-1123 label)."""
+    create_namespace: bool = True
+    """Create the namespace (labelled to enforce the restricted Pod Security Standard), or expect it to exist. Of the
+    apps sharing a namespace, at most one creates it."""
+
+    # The Django deployment
+    app_name: Annotated[str, AfterValidator(lambda value: dns1123_label(value, max_length=50))] = "app-django"
+    """Name of the Deployment, Service and ServiceMonitor (DNS-1123 label, at most 50 characters)."""
+    image: Image
+    """The Django image, repository[:tag][@sha256:digest]."""
+    image_pull_policy: PullPolicy = "IfNotPresent"
+    """Always, IfNotPresent or Never."""
+    replicas: Annotated[Integer, Field(ge=1, le=100)] = 1
+    """Pods of the Django Deployment (1-100); more than one adds a PodDisruptionBudget and topology spread."""
+    spread: Spread = Spread()
+    """Topology spread of the replicas (with more than one): over nodes and over zones."""
+    web_concurrency: Annotated[Integer, Field(ge=1, le=MAX_WORKERS)] = 2
+    """gunicorn workers per pod (WEB_CONCURRENCY, 1-64), one metrics port each."""
+    metrics_mode: Literal["per-worker-ports", "multiprocess"] = "per-worker-ports"
+    """per-worker-ports (one port and one target per worker) or multiprocess (one aggregated port)."""
+    http_port: Port = 5000
+    """Container port gunicorn binds (HTTP_PORT), named http."""
+    service_port: Port = 80
+    """Service port for http."""
+    metrics_start_port: Port = 5001
+    """First metrics port (METRICS_START_PORT); worker i exports on METRICS_START_PORT + i - 1."""
+    resources: AppResources = AppResources()
+    """Requests (derived from the worker count) and limits of the Django container."""
+    storage: Storage = Storage()
+    """Ephemeral storage of the Django container and the size of each emptyDir."""
+    probes: Probes = Probes()
+    """Timings of the startup, readiness and liveness probes."""
+    shutdown: Shutdown = Shutdown()
+    """Graceful shutdown: the pre-stop sleep and gunicorn's graceful timeout; the grace period follows from them."""
+
+    http_allowed_namespaces: list[Name] = []
+    """Namespaces whose pods may reach the http port (NetworkPolicy); empty admits every source, e.g. an ingress
+    controller in any namespace."""
+    egress: list[EgressRule] = []
+    """Where the app's pods may connect besides cluster DNS (kube-system pods k8s-app: kube-dns, port 53): each a
+    cidr or pods (namespace, podLabels), with ports. Everything else is denied."""
+    security_exceptions: dict[SecurityControl, Reason] = {}
+    """Secure defaults this stack relaxes, each with the reason, which is written on the Deployment:
+    readOnlyRootFilesystem (the app writes outside /tmp), networkPolicy (the cluster enforces none)."""
+    scanner_skips: dict[matching(r"CKV2?_K8S_[0-9]+", "must be a checkov Kubernetes check id such as CKV_K8S_43"), Reason] = {}
+    """checkov checks skipped on the Django objects, each with its reason (written as checkov.io/skip annotations)."""
+    kube_score_ignores: KubeScoreIgnores = {}
+    """kube-score checks ignored on the Django Deployment, each with its reason (kube-score/ignore, the reason in
+    django-observability.io/kube-score-ignore-<check>)."""
+
+    # How Prometheus scrapes it
+    metrics_path: matching(r"/[!-~]*", "must be a URL path starting with / (printable ASCII, no spaces)") = "/metrics"
+    """Path Prometheus scrapes on each metrics port."""
+    scrape_interval: Duration = "15s"
+    """Prometheus duration between scrapes of each endpoint."""
+    scrape_timeout: Duration = "10s"
+    """Prometheus duration a scrape may take, at most scrapeInterval."""
+    service_monitor_labels: KubernetesLabels = {}
+    """Labels on the ServiceMonitor itself, for a Prometheus' serviceMonitorSelector (e.g. release: kube-prometheus-stack)."""
+    static_labels: PrometheusLabels = {}
+    """Fixed labels added to every scraped series by relabeling; environment=<stack name> is always added."""
+    relabelings: list[RelabelConfig] = []
+    """Further relabel_configs for every target, in prometheus.yml's snake_case."""
+    metric_relabelings: list[RelabelConfig] = []
+    """metric_relabel_configs for every scraped series, in prometheus.yml's snake_case."""
+
+    # Error budgets
+    slos: Annotated[list[SloSpec], AfterValidator(_unique_names)] = [SloSpec(name="availability", objective=Decimal("99"))]
+    """SLOs of the app: name, objective (percent), period (30d or 28d), sli (availability or latency) and which
+    burn-rate alerts fire. Rendered as a PrometheusRule, plus a Grafana dashboard."""
+    slo_excluded_views: list[ViewName] = []
+    """Further Django views (URL names, the `view` label) whose requests no SLI counts, besides health, ready and
+    prometheus-django-metrics, which are always excluded."""
+    sloth_labels: bool = False
+    """Add Sloth's sloth_service, sloth_slo and sloth_id labels to every SLO rule, for Sloth's Grafana dashboards."""
+
+    @model_validator(mode="after")
+    def _app_rules(self, info: ValidationInfo):
+        """Rules between one app's settings, all reported together (each under the key a user would change)."""
+        problems: list[tuple[str, object, str]] = []
+        metrics = self.port_plan().metrics
+        first, last = metrics[0].port, metrics[-1].port
+        if last > 65535:
+            problems.append(("metricsStartPort", first, f"the metrics ports {first}-{last} must end at or below 65535"))
+        if first <= self.http_port <= last:
+            problems.append(("httpPort", self.http_port, f"must not fall inside the metrics ports {first}-{last}"))
+        if first <= self.service_port <= last:
+            problems.append(("servicePort", self.service_port,
+                             f"must not fall inside the metrics ports {first}-{last}, which the Service also exposes"))
+        if parse_duration(self.scrape_timeout) > parse_duration(self.scrape_interval):
+            problems.append(("scrapeTimeout", self.scrape_timeout,
+                             f"must not exceed scrapeInterval ({self.scrape_interval}); prometheus-operator rejects it"))
+        if self.namespace in RESERVED_NAMESPACES:
+            problems.append(("namespace", self.namespace,
+                             f"must be the app's own namespace, not {self.namespace!r}: the cluster owns "
+                             f"{', '.join(RESERVED_NAMESPACES)}"))
+        stack = stack_name(info)
+        if stack is not None and len(instance_label(self.app_name, stack)) > 63:
+            problems.append(("appName", self.app_name,
+                             f"with the stack name it makes the app.kubernetes.io/instance label "
+                             f"{instance_label(self.app_name, stack)!r}, over 63 characters: shorten appName to at "
+                             f"most {62 - len(stack)} characters"))
+        requests, formulas = self.resources.derived(self.web_concurrency, self.in_memory_volume())
+        limits = self.resources.limits
+        for name, limit in (("cpu", limits.cpu), ("memory", limits.memory)):
+            if limit is not None and quantity_value(requests[name]) > quantity_value(limit):
+                problems.append(("resources", requests[name], f"requests.{name} {formulas[name]} exceeds limits.{name} "
+                                 f"{limit}; Kubernetes refuses a request above its limit"))
+        if "environment" in self.static_labels:
+            problems.append(("staticLabels", self.static_labels,
+                             "must not set environment: every series already gets environment=<stack name>"))
+        raise_problems(type(self).__name__, problems)
+        return self
+
+    def shared_problems(self, shared: SharedSettings) -> list[tuple[str, object, str]]:
+        """The rules between this app and what the stack's apps share: its namespace is not Prometheus', and under
+        production rules its image is pinned and its memory limit equals its request."""
+        problems = []
+        if self.namespace == shared.prometheus_namespace:
+            problems.append(("namespace", self.namespace,
+                             f"must be the app's own namespace, not prometheusNamespace ({shared.prometheus_namespace}), "
+                             "where Prometheus runs"))
+        if shared.production:
+            match = IMAGE.fullmatch(self.image)
+            if not match["digest"] and match["tag"] in (None, "latest"):
+                problems.append(("image", self.image, "production needs a pinned image: a tag other than latest, or a "
+                                                      "digest, so that a rollback deploys what was tested"))
+            memory = self.resources.limits.memory
+            requested = self.resources.derived(self.web_concurrency, self.in_memory_volume())[0]["memory"]
+            if memory is not None and quantity_value(memory) != quantity_value(requested):
+                problems.append(("resources.limits.memory", memory,
+                                 f"must equal the memory request ({requested}) under production rules: leave it unset, "
+                                 "or set resources.requests; a pod above its memory request is the first evicted under "
+                                 "pressure"))
+        return problems
+
+    def in_memory_volume(self) -> str | None:
+        """The sizeLimit of the in-memory multiprocess directory, which counts as the container's memory."""
+        return self.storage.multiproc if self.metrics_mode == "multiprocess" else None
+
+    def container_resources(self) -> dict:
+        """Requests, limits and ephemeral storage of the Django container; the builders take it from params."""
+        return self.resources.to_kubernetes(self.web_concurrency, self.in_memory_volume(), self.storage.ephemeral)
+
+    def port_plan(self) -> PortPlan:
+        """Every named port of the app; the builders take it once from builders/params.py."""
+        return plan_ports(self.web_concurrency, self.metrics_start_port, self.http_port, self.service_port,
+                          self.metrics_mode)
+
+
+class AppSpec(SharedSettings, AppSettings):
+    """One app with what it shares with a stack's other apps: what a `DjangoApp` component is built from."""
+
+    @model_validator(mode="after")
+    def _shared_rules(self):
+        raise_problems(type(self).__name__, self.shared_problems(self))
+        return self
