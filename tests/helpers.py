@@ -15,7 +15,7 @@ TEST_SECRETS = {
 }
 ROOT = Path(__file__).resolve().parent.parent
 """The repository: its stack files, tools and program."""
-_SECRET_SENTINEL = "4dabf18193072939515e22adb298388d"
+SECRET_SENTINEL = "4dabf18193072939515e22adb298388d"
 
 
 def package_pins() -> dict[str, str]:
@@ -106,7 +106,7 @@ def run_components(build, stack: str = "dev", project: str = "platform",
 
 
 def is_secret(value) -> bool:
-    return isinstance(value, dict) and _SECRET_SENTINEL in value
+    return isinstance(value, dict) and SECRET_SENTINEL in value
 
 
 def reveal(value):
