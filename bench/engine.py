@@ -3,6 +3,7 @@ many secrets (none or some) in its stack's config."""
 import os
 import subprocess
 import tempfile
+from pathlib import Path
 
 from bench.timing import interleaved
 from django_observability.settings.loader import read_stack_file
@@ -44,3 +45,21 @@ def preview_costs(stacks) -> list[tuple[str, float, float]]:
             rows.append((f"`pulumi preview` {stack} ({'secrets' if secret else 'no secret'})", seconds[stack],
                          seconds[stack] / seconds[FLOORS[secret]]))
         return rows
+
+
+def preview_by_apps(stack: str) -> list[tuple[int, float, float]]:
+    """(apps, seconds, × one app) of `pulumi preview` of a stack listing 1, 10 and 50 apps (bench/program.py's
+    stack files, passed with --config-file), in render mode, median of REPEAT run in turns."""
+    from bench.program import APP_COUNTS, stack_of_apps
+
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "DJANGO_OBSERVABILITY_BACKEND_URL": f"file://{home}/state",
+               "DJANGO_OBSERVABILITY_RENDER_DIR": f"{home}/rendered"}
+        pulumi = str(ROOT / "tools/pulumi.sh")
+        names = {apps: stack_of_apps(stack, apps, Path(home)) for apps in APP_COUNTS}
+        for name in names.values():
+            subprocess.run([pulumi, "stack", "select", "--create", name, "--non-interactive"], check=True,
+                           capture_output=True, env=env, timeout=600)
+        seconds = interleaved({apps: [pulumi, "preview", "--stack", name, "--non-interactive", "--config-file",
+                                      f"{home}/Pulumi.{name}.yaml"] for apps, name in names.items()}, REPEAT, env)
+    return [(apps, seconds[apps], seconds[apps] / seconds[1]) for apps in APP_COUNTS]

@@ -11,7 +11,7 @@ import yaml
 from bench.timing import interleaved
 from django_observability.builders.params import stack_params
 from django_observability.builders.stack import stack_objects
-from django_observability.settings.loader import load_offline, validate
+from django_observability.settings.loader import APP_KEYS, load_offline
 from localcluster.layout import ROOT
 
 REPEAT = 5
@@ -57,28 +57,43 @@ def helm_against_render(helm: str, workers: int) -> tuple[float, float]:
     return seconds["helm"], seconds["ours"]
 
 
-def scaling(stack: str) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-    """Builder time (in process) as workers and as apps grow, each relative to the smallest case."""
+def scaling(stack: str) -> list[tuple[int, float]]:
+    """Builder time (in process) as the worker count grows, relative to one worker."""
     loaded = load_offline(stack)
     [app] = loaded.settings.apps
 
-    def build_workers(workers: int) -> None:
+    def build(workers: int) -> None:
         # model_copy skips validation on purpose: 128 workers is past the documented maximum of 64.
         settings = loaded.settings.model_copy(update={"apps": [app.model_copy(update={"web_concurrency": workers})]})
         stack_objects(stack_params(loaded.stack, settings, loaded.secrets))
 
-    def build_apps(apps: int) -> None:
-        """A stack of `apps` apps, validated from its settings as a stack file's are."""
-        plain = (loaded.settings.model_dump(by_alias=True, exclude_defaults=True, exclude={"apps"})
-                 | {"apps": [app.model_dump(by_alias=True, exclude_defaults=True)
-                             | {"appName": f"app-{index}", "namespace": f"app-{index}"} for index in range(apps)]})
-        settings = validate(loaded.stack, plain, set(loaded.secrets))
-        stack_objects(stack_params(loaded.stack, settings, loaded.secrets))
+    build(1)  # warm up: lazy imports and caches would otherwise land on the first case
+    seconds = [(workers, _median_seconds(lambda: build(workers), 20)) for workers in (1, 4, 16, 64, 128)]
+    return [(workers, value / seconds[0][1]) for workers, value in seconds]
 
-    build_workers(1)  # warm up: lazy imports and caches would otherwise land on the first case
-    build_apps(1)
-    workers_seconds = [(workers, _median_seconds(lambda: build_workers(workers), 20))
-                       for workers in (1, 4, 16, 64, 128)]
-    apps_seconds = [(apps, _median_seconds(lambda: build_apps(apps), 5)) for apps in (1, 10, 50)]
-    return ([(workers, seconds / workers_seconds[0][1]) for workers, seconds in workers_seconds],
-            [(apps, seconds / apps_seconds[0][1]) for apps, seconds in apps_seconds])
+
+APP_COUNTS = (1, 10, 50)
+
+
+def stack_of_apps(stack: str, apps: int, folder: Path) -> str:
+    """`Pulumi.<stack>-apps-<n>.yaml` in `folder`: the stack's file with its one app listed `apps` times under
+    `apps:`, each in a namespace of its own, read and validated as any stack file is. Returns the stack's name."""
+    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    config = document["config"]
+    app_keys = {key for key in config if key.partition(":")[2] in APP_KEYS}
+    app = {key.partition(":")[2]: config.pop(key) for key in sorted(app_keys)}
+    config["django-observability:apps"] = [app | {"appName": f"app-{index}", "namespace": f"app-{index}"}
+                                           for index in range(apps)]
+    name = f"{stack}-apps-{apps}"
+    (folder / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    return name
+
+
+def render_by_apps(stack: str) -> list[tuple[int, float, float]]:
+    """(apps, seconds, × one app) of `make render` of a stack listing 1, 10 and 50 apps, whole processes."""
+    with tempfile.TemporaryDirectory() as folder:
+        names = {apps: stack_of_apps(stack, apps, Path(folder)) for apps in APP_COUNTS}
+        seconds = interleaved({apps: [sys.executable, "-m", "django_observability.render", "--stack", name,
+                                      "--stacks-dir", folder, "--out", str(Path(folder, "out"))]
+                               for apps, name in names.items()}, REPEAT)
+    return [(apps, seconds[apps], seconds[apps] / seconds[1]) for apps in APP_COUNTS]
