@@ -19,7 +19,7 @@ def engine_objects(directory: Path) -> dict:
 
 def offline_objects(stack: str, out: Path) -> dict:
     """The offline render of `stack` as render mode registers it: its config Secret without the data, which the
-    offline render fills with placeholders and render mode leaves out (django_observability/components/part.py)."""
+    offline render fills with placeholders and render mode leaves out (django_observability/components/alertmanager.py)."""
     render.render(stack, out)
     objects = _by_identity(yaml.safe_load(path.read_text()) for path in (out / stack).glob("*.yaml"))
     for obj in objects.values():

@@ -136,3 +136,34 @@ def test_secrets_stay_encrypted(engine):
     for value in plaintexts:
         assert value not in stack_files and value not in state and value not in exported and value not in rendered
     assert all(read_stack_file(stack) for stack in STACKS)
+
+
+FORMER_COMPONENTS = {"django-observability:service_monitor:ServiceMonitor", "django-observability:slo:SloRules",
+                     "django-observability:dashboard:Dashboard"}
+
+
+def _state_before_components(path: Path) -> None:
+    """prod's state as the program before the components wrote it in render mode: tests/engine/data holds each
+    resource's URN, parent, provider and field manager as that program registered them; each Kubernetes object is
+    filled in from the offline render (those objects did not change; tests/golden holds them)."""
+    from django_observability.components.resources import owned, resource_name, type_token
+
+    state = json.loads((ROOT / "tests/engine/data/prod-before-components.json").read_text())
+    objects = {(type_token(obj), resource_name(obj)): obj for obj in offline_objects("prod", path.parent / "offline").values()}
+    for resource in state["deployment"]["resources"]:
+        if resource["type"].startswith("kubernetes:"):
+            obj = owned(objects[(resource["type"], resource["urn"].rsplit("::", 1)[1])])
+            resource["inputs"] = obj
+            resource["outputs"] |= {"__initialApiVersion": obj["apiVersion"], "__inputs": obj, **obj}
+    path.write_text(json.dumps(state))
+
+
+def test_a_stack_deployed_before_the_components_updates_in_place(engine, tmp_path):
+    """The components' aliases find every Kubernetes object of a stack the former program deployed, so a preview
+    creates, deletes or replaces none of them; only the three components that held one object each go."""
+    _state_before_components(tmp_path / "before.json")
+    engine("prod", "stack", "import", "--file", str(tmp_path / "before.json"))
+    preview = engine("prod", "preview", "--json", render_dir=Path("rendered-by-engine/prod"))
+    steps = json.loads(preview.stdout)["steps"]
+    moved = {(step["op"], step["urn"].split("::")[-2]) for step in steps if step["op"] != "same"}
+    assert moved == {("delete", kind) for kind in FORMER_COMPONENTS}, moved

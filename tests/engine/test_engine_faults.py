@@ -140,7 +140,7 @@ def test_failed_update_keeps_outputs_with_the_resources(engine, tmp_path):
     [container] = deployment["outputs"]["spec"]["template"]["spec"]["containers"]
     in_state = {port["name"]: port["containerPort"] for port in container["ports"] if port["name"].startswith("metrics")}
     assert in_state == {"metrics-1": 5001, "metrics-2": 5002}
-    assert outputs["metricsPorts"] == in_state
+    assert outputs["apps"]["app-django"]["metricsPorts"] == in_state
 
 
 def test_a_stack_without_a_stack_file_does_not_exist(engine):
