@@ -15,6 +15,8 @@ cache_root=${DJANGO_OBSERVABILITY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/django-
 # The Docker provider is built from this repository's tools/docker-provider: keyed by its sources as well.
 docker_provider_key="$PULUMI_DOCKER_VERSION-$(cat "$root"/tools/docker-provider/{go.mod,go.sum,main.go} \
   "$root"/tools/docker-provider/shim/{go.mod,shim.go} | sha256sum | cut -c1-12)"
+# The YAML language host gets tools/pulumi-yaml/link.go built in: keyed by it as well.
+pulumi_yaml_key="$PULUMI_YAML_VERSION-$(sha256sum <"$root/tools/pulumi-yaml/link.go" | cut -c1-12)"
 
 # unit | version | cold seconds on 2 cores | binaries
 UNITS="
@@ -30,6 +32,7 @@ helm|$HELM_VERSION|90|helm
 actionlint|$ACTIONLINT_VERSION|30|actionlint
 kube-score|$KUBE_SCORE_VERSION|90|kube-score
 docker-provider|$docker_provider_key|250|pulumi-resource-docker
+pulumi-yaml|$pulumi_yaml_key|120|pulumi-language-yaml
 "
 
 log() { echo "go-tool: [$(date +%H:%M:%S)] $*" >&2; }
@@ -113,6 +116,11 @@ build_unit() {  # build_unit UNIT VERSION OUT
     kube-score)
       copymod "github.com/zegl/kube-score@$version" "$work/m"
       (cd "$work/m" && go build -trimpath -ldflags "-s -w -X main.version=${version#v}" -o "$out/" ./cmd/kube-score) ;;
+    pulumi-yaml)
+      copymod "github.com/pulumi/pulumi-yaml@$PULUMI_YAML_VERSION" "$work/m"
+      cp "$root/tools/pulumi-yaml/link.go" "$work/m/pkg/server/"
+      (cd "$work/m" && go build -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=${PULUMI_YAML_VERSION#v}" \
+        -o "$out/" ./cmd/pulumi-language-yaml) ;;
     docker-provider)
       # Its go.mod and go.sum pin every module; -mod=readonly keeps the build from changing them.
       (cd "$root/tools/docker-provider" && GONOSUMDB=github.com/pulumi go build -mod=readonly -trimpath \

@@ -29,6 +29,9 @@ if [ -x "$engine_bin/pulumi-resource-kubernetes" ]; then
   install_plugin kubernetes "$PULUMI_KUBERNETES_VERSION" "$engine_bin/pulumi-resource-kubernetes"
   # The Docker provider of Swarm stacks, built here from Go modules (tools/docker-provider/).
   install_plugin docker "$PULUMI_DOCKER_VERSION" "$("$root/tools/go-tool.sh" pulumi-resource-docker)"
+  # The YAML language host of Pulumi YAML programs (examples/), built here from Go modules (unit pulumi-yaml). The CLI
+  # looks for its bundled language hosts beside itself and refuses to install one as a plugin: it is linked in there.
+  ln -sfn "$("$root/tools/go-tool.sh" pulumi-language-yaml)" "$engine_bin/pulumi-language-yaml"
 fi
 if [ -n "${DJANGO_OBSERVABILITY_RENDER_DIR:-}" ]; then
   unset KUBECONFIG KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT
