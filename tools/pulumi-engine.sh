@@ -12,6 +12,10 @@
 # pulumi/pkg/v3 up to v3.259.0, the Python language host only while it still lived inside the sdk/v3 module
 # (last there in v3.79.0), and the kubernetes provider at its v4.25.0 release commit. The language host's
 # gRPC protocol is stable and it runs the exec script of the pinned SDK, which accepts the older host's arguments.
+# Two places where this engine speaks a newer protocol than that host are patched (tools/python-langhost/): running a
+# source-based plugin (a folder with PulumiPlugin.yaml, such as the component provider in provider/), and installing
+# dependencies, which must not turn the folder into a virtual environment. The patch is keyed on its own, so that
+# changing it rebuilds the host alone (seconds) rather than the engine.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,8 +36,10 @@ fi
 cache_root=${DJANGO_OBSERVABILITY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/django-observability}
 key="pulumi-$PULUMI_VERSION-langhost-$LANGHOST_SDK_VERSION-k8s-$K8S_VERSION"
 bin="$cache_root/$key/bin"
-if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-python" ] && [ -x "$bin/pulumi-resource-kubernetes" ] \
-   && [ -f "$bin/pulumi-language-python-exec" ]; then
+langhost_patch=$(cat "$root"/tools/python-langhost/* | sha256sum | cut -c1-12)
+built() { [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-resource-kubernetes" ] && [ -f "$bin/pulumi-language-python-exec" ]; }
+langhost_built() { [ -x "$bin/pulumi-language-python" ] && [ "$(cat "$bin/pulumi-language-python.patch" 2>/dev/null)" = "$langhost_patch" ]; }
+if built && langhost_built; then
   echo "$bin"
   exit 0
 fi
@@ -42,8 +48,7 @@ fi
 mkdir -p "$cache_root"
 exec 9>"$cache_root/$key.lock"
 flock 9
-if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-python" ] && [ -x "$bin/pulumi-resource-kubernetes" ] \
-   && [ -f "$bin/pulumi-language-python-exec" ]; then
+if built && langhost_built; then
   echo "$bin"
   exit 0
 fi
@@ -59,6 +64,26 @@ moddir() { go mod download -json "$1" | python3 -c 'import json,sys;d=json.load(
 copymod() { rm -rf "$2"; mkdir -p "$(dirname "$2")"; cp -r "$1" "$2"; chmod -R u+w "$2"; }
 step() { log "[$(date +%H:%M:%S)] $*"; }
 
+build_langhost() {
+  step "building pulumi-language-python from sdk/v3 v$LANGHOST_SDK_VERSION, patched (about 1 minute cold)"
+  copymod "$(moddir github.com/pulumi/pulumi/sdk/v3@v$LANGHOST_SDK_VERSION)" "$work/langhost"
+  (cd "$work/langhost" && git apply -p1 "$root/tools/python-langhost/main.go.patch")
+  cp "$root/tools/python-langhost/program_info.go" "$work/langhost/python/cmd/pulumi-language-python/"
+  (cd "$work/langhost" && go build -trimpath -tags osusergo \
+     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$LANGHOST_SDK_VERSION" \
+     -o "$bin/pulumi-language-python.new" ./python/cmd/pulumi-language-python)
+  mv "$bin/pulumi-language-python.new" "$bin/pulumi-language-python"  # a running host keeps its own file
+  echo "$langhost_patch" >"$bin/pulumi-language-python.patch"
+}
+
+if built; then  # only the language host's patch changed
+  build_langhost
+  rm -rf "$work"
+  step "done: $bin"
+  echo "$bin"
+  exit 0
+fi
+
 started=$(date +%s)
 step "downloading pulumi sdk/pkg v$PULUMI_VERSION"
 copymod "$(moddir github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION)" "$work/pulumi/sdk"
@@ -67,11 +92,7 @@ version_flags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Versio
 step "building pulumi (about 8 minutes cold on two cores)"
 (cd "$work/pulumi/pkg" && go build -trimpath -tags osusergo,grpcnotrace -ldflags "$version_flags" -o "$bin/pulumi" ./cmd/pulumi)
 
-step "building pulumi-language-python from sdk/v3 v$LANGHOST_SDK_VERSION (about 1 minute cold)"
-copymod "$(moddir github.com/pulumi/pulumi/sdk/v3@v$LANGHOST_SDK_VERSION)" "$work/langhost"
-(cd "$work/langhost" && go build -trimpath -tags osusergo \
-   -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$LANGHOST_SDK_VERSION" \
-   -o "$bin/pulumi-language-python" ./python/cmd/pulumi-language-python)
+build_langhost
 install -m 0755 "$work/pulumi/sdk/python/cmd/pulumi-language-python-exec" "$bin/"
 
 step "downloading pulumi-kubernetes provider $K8S_VERSION"
