@@ -15,8 +15,8 @@ cache_root=${DJANGO_OBSERVABILITY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/django-
 # The Docker provider is built from this repository's tools/docker-provider: keyed by its sources as well.
 docker_provider_key="$PULUMI_DOCKER_VERSION-$(cat "$root"/tools/docker-provider/{go.mod,go.sum,main.go} \
   "$root"/tools/docker-provider/shim/{go.mod,shim.go} | sha256sum | cut -c1-12)"
-# The YAML language host gets tools/pulumi-yaml/link.go built in: keyed by it as well.
-pulumi_yaml_key="$PULUMI_YAML_VERSION-$(sha256sum <"$root/tools/pulumi-yaml/link.go" | cut -c1-12)"
+# The YAML language host is built with tools/pulumi-yaml/ (a method it lacks, its schema loader): keyed by it as well.
+pulumi_yaml_key="$PULUMI_YAML_VERSION-$(cat "$root"/tools/pulumi-yaml/* | sha256sum | cut -c1-12)"
 
 # unit | version | cold seconds on 2 cores | binaries
 UNITS="
@@ -119,6 +119,7 @@ build_unit() {  # build_unit UNIT VERSION OUT
     pulumi-yaml)
       copymod "github.com/pulumi/pulumi-yaml@$PULUMI_YAML_VERSION" "$work/m"
       cp "$root/tools/pulumi-yaml/link.go" "$work/m/pkg/server/"
+      (cd "$work/m" && git apply -p1 "$root/tools/pulumi-yaml/schema-loader.patch")
       (cd "$work/m" && go build -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=${PULUMI_YAML_VERSION#v}" \
         -o "$out/" ./cmd/pulumi-language-yaml) ;;
     docker-provider)
