@@ -39,6 +39,8 @@ def _ip_address(value: str) -> str:
 
 
 class SwarmSettings(Model):
+    """Where the Swarm backend runs its peers."""
+
     nodes: list[Hostname] = []
     """Node hostnames, one per peer in peer order: peer i is pinned to nodes[i-1]."""
     advertise_addresses: list[Annotated[str, AfterValidator(_ip_address)]] = []

@@ -8,7 +8,6 @@ any secret Input. An upstream structure (a relabel config, the Alertmanager rout
 Prometheus' or Alertmanager's own snake_case, as their documentation writes it.
 """
 import json
-import textwrap
 import types
 import typing
 from decimal import Decimal
@@ -53,10 +52,8 @@ def _spelt(annotation, nested: dict[type, str]) -> str:
 
 
 def _docstring(text: str) -> list[str]:
-    lines = textwrap.wrap(" ".join(text.split()).replace('"""', "'''"), 112, break_on_hyphens=False)
-    lines[0] = '"""' + lines[0]
-    lines[-1] += '"""'
-    return [f"    {line}" for line in lines]
+    """One line, however long: the provider's schema takes a docstring as it is written, without dedenting it."""
+    return ['    """' + " ".join(text.split()).replace('"""', "'''") + '"""']
 
 
 def _typed_dict(name: str, model: type[Model], nested: dict[type, str], named_by: str | None = None,
@@ -83,7 +80,12 @@ def args_module() -> str:
     classes: list[str] = []
     written: set[type] = set()
 
+    names: dict[str, type[Model]] = {}
+
     def write(name: str, model: type[Model], named_by: str | None = None, extra: dict | None = None) -> None:
+        if names.setdefault(name, model) is not model:  # the schema names a type by its class name alone
+            raise ValueError(f"{name} would name both {names[name].__module__}.{names[name].__name__} and "
+                             f"{model.__module__}.{model.__name__}")
         nested: dict[type, str] = {}
         source = _typed_dict(name, model, nested, named_by, extra)
         for inner, inner_name in nested.items():

@@ -155,6 +155,8 @@ class UpstreamModel(Model):
 
 
 class ResourceQuantities(Model):
+    """A CPU and a memory quantity."""
+
     cpu: Quantity
     """CPU as a Kubernetes quantity (250m, 1)."""
     memory: MemoryQuantity

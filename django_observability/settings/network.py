@@ -25,6 +25,8 @@ def _cidr(value: str) -> str:
 
 
 class EgressPort(Model):
+    """A destination port of an egress allow entry."""
+
     port: Port
     """Destination port (1-65535)."""
     protocol: Literal["TCP", "UDP", "SCTP"] = "TCP"

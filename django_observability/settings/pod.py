@@ -10,6 +10,8 @@ Seconds = Annotated[Integer, Field(ge=1, le=3600)]
 
 
 class ProbeTiming(Model):
+    """When a probe runs and when the kubelet acts on its failures."""
+
     period_seconds: Seconds
     """How often the kubelet probes (1-3600)."""
     timeout_seconds: Seconds
@@ -26,6 +28,8 @@ class ProbeTiming(Model):
 
 
 class Probes(Model):
+    """The startup, readiness and liveness probes of the Django container."""
+
     startup: ProbeTiming = ProbeTiming(period_seconds=5, timeout_seconds=3, failure_threshold=60)
     """GET /health/ until Django answers: boot and migrations may take periodSeconds × failureThreshold; the
     other probes start after it."""
@@ -42,6 +46,8 @@ SHUTDOWN_MARGIN_SECONDS = 5
 
 
 class Shutdown(Model):
+    """Graceful shutdown of a Django pod."""
+
     pre_stop_seconds: Annotated[Integer, Field(ge=1, le=120)] = 5
     """The pre-stop sleep: the pod keeps serving while every node's kube-proxy drops it from the endpoints, before
     gunicorn gets SIGTERM."""
@@ -55,6 +61,8 @@ class Shutdown(Model):
 
 
 class Storage(Model):
+    """Ephemeral storage of the Django container and the size of each emptyDir."""
+
     ephemeral: MemoryQuantity = "256Mi"
     """ephemeral-storage request and limit of the Django container: its logs and /tmp (the root filesystem is
     read-only)."""
@@ -85,6 +93,8 @@ def memory_quantity(size: Decimal) -> str:
 
 
 class Limits(Model):
+    """The Django container's limits."""
+
     cpu: Quantity = "1"
     """CPU limit, above the request: workers burst (start-up, spikes) instead of being throttled at the request."""
     memory: MemoryQuantity | None = None
@@ -131,6 +141,8 @@ Spreading = Literal["soft", "hard"]
 
 
 class Spread(Model):
+    """Topology spread of an app's replicas, over nodes and over zones."""
+
     hostname: Spreading = "soft"
     """Replicas over nodes (kubernetes.io/hostname, maxSkew 1): soft (ScheduleAnyway) or hard (DoNotSchedule)."""
     zone: Spreading | Literal["off"] = "off"

@@ -67,6 +67,8 @@ def _own_labels(labels: dict[str, str]) -> dict[str, str]:
 
 
 class SloSpec(Model):
+    """A service level objective of the app, and its burn-rate alerts."""
+
     name: matching(r"[a-z][a-z0-9-]{0,39}", "must be 1-40 characters of a-z, 0-9 and '-', starting with a letter")
     """Name of the SLO (lowercase letters, digits, '-'), the `slo` label of its rules."""
     objective: Exact

@@ -7,7 +7,8 @@ config = pulumi.Config()
 alerts = AlertmanagerCluster("shop-alerts", {
     "replicas": 3,
     "routing": {"route": {"receiver": "slack"},
-                "receivers": [{"name": "slack", "slack_configs": [{"api_url_secret": "slackWebhookUrl"}]}]},
+                "receivers": [{"name": "slack", "slack_configs": [{"api_url_secret": "slackWebhookUrl",
+                                                                   "channel": "#shop-alerts"}]}]},
     "credentials": {"slackWebhookUrl": config.require_secret("slackWebhookUrl")},
 })
 shop = DjangoApp("shop", {"image": config.require("shopImage"), "namespace": "shop", "web_concurrency": 4,
