@@ -1,5 +1,5 @@
 """`pulumi up` of a stack against the local cluster, the way a user deploys to a real one, with the differences
-that the README states: the app image is the one built here from app/ (no registry can serve the stack's image),
+that docs/local-cluster.md states: the app image is the one built here from app/ (no registry can serve the stack's image),
 and it and the Alertmanager's images are pulled IfNotPresent (kube-score's pull-policy check ignored on the
 Alertmanager for that reason). They arrive as a generated copy of the stack file (`--config-file`), so the stack
 files stay as they are and every value still passes the program's validation.

@@ -3,7 +3,7 @@
 #   tools/pulumi.sh <pulumi arguments>        e.g. tools/pulumi.sh stack ls
 #
 # State lives in .pulumi-state/ (ignored by git; DJANGO_OBSERVABILITY_BACKEND_URL points elsewhere). The passphrase secrets provider reads PULUMI_CONFIG_PASSPHRASE;
-# when it is unset the project's documented demo passphrase is used (README: replace it before real use).
+# when it is unset the project's documented demo passphrase is used (docs/settings.md, Credentials: replace it before real use).
 # With the engine built by tools/pulumi-engine.sh, plugins come only from .pulumi-home/ (the kubernetes and docker plugins are
 # installed there from their builds), never downloaded. Render mode (DJANGO_OBSERVABILITY_RENDER_DIR) must never
 # reach a cluster, so the provider then gets an empty HOME and no KUBECONFIG or in-cluster variables.

@@ -1,9 +1,9 @@
 """What is generated from the settings models: Pulumi.yaml's `config:` block, the components' argument types
-(components/args.py, see settings/args_source.py) and the README's settings tables.
+(components/args.py, see settings/args_source.py) and the settings tables of docs/settings.md.
 
     python -m django_observability.settings.reference --write     rewrite Pulumi.yaml's config block and args.py
     python -m django_observability.settings.reference --table     print the settings tables (Markdown)
-    python -m django_observability.settings.reference --readme    rewrite the settings tables in README.md
+    python -m django_observability.settings.reference --docs      rewrite the settings tables in docs/settings.md
 
 Pulumi checks declared config before the program runs and refuses with its own message, so the block declares
 nothing Pulumi would check: no `type` (Pulumi would refuse `prometheusNamespace: 3` with its own message before
@@ -47,7 +47,7 @@ def _header() -> str:
 
 
 def _type_name(annotation) -> str | None:
-    """string, integer or boolean for a scalar setting (the README's type column); None for a structured one."""
+    """string, integer or boolean for a scalar setting (the tables' type column); None for a structured one."""
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, getattr(__import__("types"), "UnionType")):
         annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
@@ -117,27 +117,29 @@ def settings_table() -> str:
                       *_table(AppSettings, per_stack)])
 
 
-README_BEGIN, README_END = "<!-- settings:begin -->", "<!-- settings:end -->"
+SETTINGS_PAGE = "docs/settings.md"
+TABLE_BEGIN, TABLE_END = "<!-- settings:begin -->", "<!-- settings:end -->"
 
 
-def readme() -> str:
-    text = (PROJECT_DIR / "README.md").read_text()
-    before, rest = text.split(README_BEGIN, 1)
-    _, after = rest.split(README_END, 1)
-    return f"{before}{README_BEGIN}\n{settings_table()}\n{README_END}{after}"
+def settings_page() -> str:
+    """docs/settings.md with its settings tables generated anew."""
+    text = (PROJECT_DIR / SETTINGS_PAGE).read_text()
+    before, rest = text.split(TABLE_BEGIN, 1)
+    _, after = rest.split(TABLE_END, 1)
+    return f"{before}{TABLE_BEGIN}\n{settings_table()}\n{TABLE_END}{after}"
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--table", action="store_true")
-    parser.add_argument("--readme", action="store_true")
+    parser.add_argument("--docs", action="store_true")
     args = parser.parse_args(argv)
     if args.write:
         (PROJECT_DIR / "Pulumi.yaml").write_text(project_file())
         args_source.ARGS_FILE.write_text(args_source.args_module())
-    if args.readme:
-        (PROJECT_DIR / "README.md").write_text(readme())
+    if args.docs:
+        (PROJECT_DIR / SETTINGS_PAGE).write_text(settings_page())
     if args.table:
         print(settings_table())
     return 0

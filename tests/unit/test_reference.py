@@ -1,5 +1,5 @@
 """What is generated from the settings models agrees with them: Pulumi.yaml's config block, the components'
-argument types and the README's settings tables."""
+argument types and the settings tables of docs/settings.md."""
 import typing
 
 import pulumi
@@ -36,5 +36,6 @@ def test_component_arguments_are_generated_from_the_models():
     assert args.AlertmanagerClusterArgs.__annotations__["credentials"] == dict[str, pulumi.Input[str]]
 
 
-def test_readme_settings_table_is_current():
-    assert (ROOT / "README.md").read_text() == reference.readme(), "run: python -m django_observability.settings.reference --readme"
+def test_settings_page_tables_are_current():
+    assert (ROOT / "docs/settings.md").read_text() == reference.settings_page(), (
+        "run: python -m django_observability.settings.reference --docs")

@@ -1,17 +1,14 @@
 """tools/versions.env, the one file of pinned tool versions, agrees with the Python SDK pins of pyproject.toml and
-with every version the README names."""
+with every version the documentation (README.md and docs/) names."""
 import re
 
 from tests.helpers import ROOT, package_pins
 
-README = (ROOT / "README.md").read_text()
+DOCUMENTATION = {path.relative_to(ROOT).as_posix(): path.read_text()
+                 for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]}
 _VERSION = re.compile(r"(?<![\w.:/-])v?\d+\.\d+\.\d+(?:-[0-9a-f]+)*(?![\w.])")
 README_MENTIONS = (
     "pins `pulumi=={PULUMI_VERSION}` and `pulumi-kubernetes=={PULUMI_KUBERNETES_VERSION}`",
-    "| `pulumi` {PULUMI_VERSION} | `pulumi/pkg/v3@v{PULUMI_VERSION}` with `sdk/v3@v{PULUMI_VERSION}` beside it",
-    "| `pulumi-language-python` | `sdk/v3@v{PULUMI_LANGHOST_SDK_VERSION}`",
-    "| `pulumi-resource-kubernetes` {PULUMI_KUBERNETES_VERSION} | `provider/v4@{PULUMI_KUBERNETES_PROVIDER_PSEUDO}` "
-    "(the v{PULUMI_KUBERNETES_VERSION} release commit)",
 )
 """Where the README names a version of the engine, spelt with the versions.env keys it must equal."""
 
@@ -54,13 +51,14 @@ def test_python_sdks_match_the_engine():
 def test_readme_names_the_pinned_versions():
     versions = _versions()
     for mention in README_MENTIONS:
-        assert mention.format(**versions) in README, mention
+        assert mention.format(**versions) in DOCUMENTATION["README.md"], mention
 
 
-def test_every_version_the_readme_names_is_pinned():
-    """Image tags (`prom/alertmanager:v0.28.1`) are settings with their own defaults, not tool pins; every other
-    version the README names is one of versions.env or a requirements pin."""
-    assert _unpinned(README) == []
+def test_every_version_the_documentation_names_is_pinned():
+    """Every version a page names is one of versions.env or a requirements pin (the Alertmanager image's tag,
+    `prom/alertmanager:v0.28.1`, is the one versions.env pins as ALERTMANAGER_VERSION)."""
+    unpinned = {page: _unpinned(text) for page, text in DOCUMENTATION.items()}
+    assert {page: versions for page, versions in unpinned.items() if versions} == {}
 
 
 def test_an_unpinned_version_is_found():

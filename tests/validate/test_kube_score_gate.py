@@ -1,6 +1,6 @@
 """kube-score (built from its Go module) on every stack's rendered objects, every optional check enabled and a
 warning failing the run: nothing is ignored for a whole run, a check wrong for one object is ignored on that object
-with its reason next to it, and the README lists each of those reasons."""
+with its reason next to it, and docs/hardening.md lists each of those reasons."""
 import re
 
 import pytest
@@ -33,12 +33,12 @@ def _ignores(directory) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_ignore_has_its_reason_on_the_object_and_in_the_readme(rendered, stack):
-    readme = (ROOT / "README.md").read_text()
+def test_every_ignore_has_its_reason_on_the_object_and_in_the_docs(rendered, stack):
+    page = (ROOT / "docs/hardening.md").read_text()
     for check, reason in _ignores(rendered[stack]).items():
         assert len(reason) >= 10, f"{stack}: {check} is ignored without a reason"
-        assert re.search(rf"^\| `{re.escape(check)}` \|.*\| {re.escape(reason)} \|$", readme, re.M), (
-            f"README's kube-score table should list {check} with: {reason}")
+        assert re.search(rf"^\| `{re.escape(check)}` \|.*\| {re.escape(reason)} \|$", page, re.M), (
+            f"docs/hardening.md's kube-score table should list {check} with: {reason}")
 
 
 def _broken(rendered, tmp_path, change) -> list:
