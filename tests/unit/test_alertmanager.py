@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from django_observability.builders.alertmanager.config import alertmanager_config
-from django_observability.builders.alertmanager.kubernetes import build_disruption_budget, build_network_policy
+from django_observability.builders.alertmanager.kubernetes import (build_alertmanager, build_disruption_budget,
+                                                                  build_network_policy)
 from django_observability.builders.alertmanager.peers import peer_plan, swarm_address
 from django_observability.builders.params import PrometheusPods, alertmanager_params
 from django_observability.settings.alertmanager import AlertmanagerSettings
@@ -29,12 +30,19 @@ def test_every_peer_lists_every_other_peer_never_itself(replicas):
 
 
 @pytest.mark.parametrize("replicas, has_budget", [(1, False), (2, True), (3, True)])
-def test_disruption_budget_exactly_when_replicated(replicas, has_budget):
-    budget = build_disruption_budget(alertmanager_params(AlertmanagerSettings(replicas=replicas), "x", PROMETHEUS))
+def test_disruption_budget_exactly_when_replicated_and_over_the_peers(replicas, has_budget):
+    """One peer may be down at a time, and the budget counts exactly the Alertmanager's own pods: its selector
+    matches the labels the operator puts on them (spec.podMetadata) and names the instance, so it matches no
+    other Alertmanager's pods in the namespace."""
+    params = alertmanager_params(AlertmanagerSettings(replicas=replicas), "x", PROMETHEUS)
+    budget = build_disruption_budget(params)
     assert (budget is not None) == has_budget
     if budget:
-        assert budget["spec"] == {"maxUnavailable": 1, "selector": budget["spec"]["selector"]}
-        assert "minAvailable" not in budget["spec"]
+        [selector] = budget["spec"]["selector"].values()
+        assert set(budget["spec"]) == {"maxUnavailable", "selector"} and budget["spec"]["maxUnavailable"] == 1
+        pod_labels = build_alertmanager(params)["spec"]["podMetadata"]["labels"]
+        assert selector.items() <= pod_labels.items()
+        assert {"app.kubernetes.io/name": "alertmanager", "app.kubernetes.io/instance": "main"}.items() <= selector.items()
 
 
 def test_network_policy_allows_gossip_tcp_and_udp_and_prometheus_on_9093():

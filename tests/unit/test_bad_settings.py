@@ -1,6 +1,5 @@
 """Bad stack settings: each is rejected before any resource exists, with a message naming key, value and rule."""
 import json
-import time
 import tracemalloc
 import types
 import typing
@@ -16,6 +15,13 @@ BASE = {"kubeContext": "dev", "image": "example/django-app:0.1.0"}
 
 # (settings over BASE, secret keys, stack, expected key, expected value as shown, a phrase of the rule)
 CASES = [
+    ({"createNamespace": "maybe"}, set(), "dev", "createNamespace", '"maybe"', "valid boolean"),
+    ({"production": "maybe"}, set(), "dev", "production", '"maybe"', "valid boolean"),
+    ({"partOf": "not a label value"}, set(), "dev", "partOf", '"not a label value"', "label value"),
+    ({"prometheusNamespace": "Monitoring"}, set(), "dev", "prometheusNamespace", '"Monitoring"', "DNS-1123 label"),
+    ({"sloExcludedViews": ['a"b']}, set(), "dev", "sloExcludedViews[0]", 'a\\"b', "Django view name"),
+    ({"slothLabels": "yes please"}, set(), "dev", "slothLabels", '"yes please"', "valid boolean"),
+    ({"renderYamlToDirectory": 5}, set(), "dev", "renderYamlToDirectory", "5", "valid string"),
     ({"webConcurrency": 0}, set(), "dev", "webConcurrency", "0", "greater than or equal to 1"),
     ({"webConcurrency": 65}, set(), "dev", "webConcurrency", "65", "less than or equal to 64"),
     ({"webConcurrency": "three"}, set(), "dev", "webConcurrency", '"three"', "valid integer"),
@@ -243,8 +249,24 @@ def test_rejected_with_key_value_and_rule(overrides, secret_keys, stack, key, sh
         assert message.split(" — ")[0].endswith("(unset)")
 
 
-def test_table_is_large():
-    assert len(CASES) >= 90
+def _uncovered(cases) -> list[str]:
+    """Settings of the stack and of an app (an app's at the top level, as in a one-app stack) without a case; `apps`
+    holds app settings, each of which needs its own."""
+    from django_observability.settings.app import AppSettings
+    from django_observability.settings.stack import StackSettings
+
+    covered = {case[3].split(".")[0].split("[")[0] for case in cases}
+    fields = [*StackSettings.model_fields.values(), *AppSettings.model_fields.values()]
+    return [field.alias for field in fields if field.alias not in covered | {"apps"}]
+
+
+def test_every_setting_has_a_bad_value_in_the_table():
+    """A setting added without a case above is a rule nobody has seen refuse a value in one line."""
+    assert _uncovered(CASES) == []
+
+
+def test_a_setting_without_a_case_is_found():
+    assert _uncovered([case for case in CASES if case[3] != "slothLabels"]) == ["slothLabels"]
 
 
 def test_a_credential_reference_naming_a_setting_advises_no_secret_for_that_setting():
@@ -413,18 +435,19 @@ STACK_FILES = [
 
 
 @pytest.mark.parametrize("content, line", STACK_FILES, ids=[line.split(" — ")[0][:60] for _, line in STACK_FILES])
-def test_stack_file_refused_in_one_line_within_a_second(tmp_path, content, line):
+def test_stack_file_refused_in_one_line_within_bounded_memory(tmp_path, content, line):
+    """An alias bomb or a nesting bomb is refused while it is read, not after it has been built: the reader's peak
+    memory stays small (a timed bound would measure the machine's load; memory measures the reading)."""
     path = tmp_path / "Pulumi.dev.yaml"
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     tracemalloc.start()
-    started = time.monotonic()
     with pytest.raises(SettingsError) as raised:
         load_offline("dev", tmp_path)
-    seconds, (_, peak) = time.monotonic() - started, tracemalloc.get_traced_memory()
+    _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert len(raised.value.problems) == 1 and str(raised.value.problems[0]).startswith(line), str(raised.value)
     assert "Traceback" not in str(raised.value)
-    assert seconds < 1 and peak < 50 * 2**20, (seconds, peak)
+    assert peak < 50 * 2**20, peak
 
 
 def test_a_key_without_namespace_is_the_projects_as_pulumi_reads_it(tmp_path):

@@ -1,9 +1,12 @@
-"""The dashboard's shape: the SDK's current schema, the variables, every query scoped by them, and a budget panel
-that shows overspend."""
+"""The dashboard's shape: what Grafana's sidecar loads is a dashboard of Grafana's schema, the variables, every
+query scoped by them, and a budget panel that shows overspend."""
+import json
+
 import pytest
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from django_observability.builders.dashboard import build_dashboard, panels
+from django_observability.builders.dashboard import build_dashboard, build_dashboard_config_map, panels
 from django_observability.builders.params import stack_params
 from django_observability.settings.loader import load_offline
 from tests.helpers import STACKS
@@ -13,10 +16,34 @@ def _params(stack: str):
     return stack_params(stack, load_offline(stack).settings).apps[0].slo
 
 
+def _through_grafanas_schema(board: dict) -> dict:
+    """The dashboard read into the SDK's model of Grafana's dashboard schema and written out again: a field the
+    schema does not know is lost, and a missing schemaVersion comes back as the SDK's."""
+    return json.loads(json.dumps(Dashboard.from_json(board), cls=JSONEncoder))
+
+
 @pytest.mark.parametrize("stack", STACKS)
-def test_schema_variables_and_datasource(stack):
+def test_the_shipped_dashboard_is_one_of_grafanas_schema(stack):
+    """The JSON in the ConfigMap, as the sidecar hands it to Grafana, survives Grafana's schema unchanged, and names
+    its schema version, so Grafana loads the panels as written instead of migrating them from an older schema."""
+    [text] = build_dashboard_config_map(_params(stack))["data"].values()
+    board = json.loads(text)
+    assert board["schemaVersion"] >= 41 and _through_grafanas_schema(board) == board
+
+
+def test_the_schema_check_fails_on_a_field_grafana_does_not_know_and_on_a_missing_version():
+    board = build_dashboard(_params("prod"))
+    misspelt = json.loads(json.dumps(board))
+    misspelt["panels"][1]["feildConfig"] = misspelt["panels"][1].pop("fieldConfig")
+    unversioned = {key: value for key, value in board.items() if key != "schemaVersion"}
+    lost = _through_grafanas_schema(misspelt)["panels"][1]
+    assert "feildConfig" not in lost and "fieldConfig" not in lost  # so the comparison above fails
+    assert "schemaVersion" in _through_grafanas_schema(unversioned)  # filled in: the comparison above fails
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_variables_and_datasource(stack):
     board = build_dashboard(_params(stack))
-    assert board["schemaVersion"] == Dashboard().schema_version >= 41
     assert [variable["name"] for variable in board["templating"]["list"]] == [
         "datasource", "namespace", "service", "view", "method"]
     queries = [panel for panel in board["panels"] if panel["type"] != "row"]

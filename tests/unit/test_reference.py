@@ -21,8 +21,8 @@ def test_pulumi_yaml_declares_the_stacks_optional_settings_with_the_model_defaul
     block = reference.config_block()
     assert set(block) == {field.alias for field in StackSettings.model_fields.values() if not field.is_required()}
     assert not set(block) & {field.alias for field in AppSettings.model_fields.values()}
-    assert block["prometheusNamespace"] == {"description": block["prometheusNamespace"]["description"],
-                                            "default": "monitoring"}
+    assert block["prometheusNamespace"] == {"default": "monitoring", "description": (
+        "Namespace Prometheus runs in; the NetworkPolicies admit only its pods to metrics ports and Alertmanager.")}
     assert all(set(entry) == {"description", "default"} for entry in block.values())
     assert "neither is what every stack file sets: kubeContext, image." in (ROOT / "Pulumi.yaml").read_text()
 
