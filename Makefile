@@ -46,9 +46,10 @@ golden: $(VENV)/installed
 test: setup tools
 	$(PYTHON) -m pytest
 
-## The tests that need neither the real engine nor real servers.
+## The tests that build nothing and start nothing: no tool built from a Go module, no engine, no server, no cluster
+## (pytest.ini's markers); seconds. A test that asks for a built tool without its marker fails.
 test-fast: setup
-	$(PYTHON) -m pytest tests/unit tests/validate
+	$(PYTHON) -m pytest -m "not (tools or slow or engine or e2e or cluster or swarm)"
 
 ## The local Kubernetes cluster ($(NODES) real nodes, CoreDNS, NetworkPolicy enforcement, prometheus-operator):
 ## started, or reused when it runs; `make cluster-down` stops it and removes everything it made.

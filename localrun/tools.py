@@ -1,5 +1,6 @@
 """The binaries the local runtime, the validators and the benchmarks run: Debian's (promtool, amtool, prometheus,
 alertmanager) and those built from their Go modules by tools/go-tool.sh."""
+import os
 import shutil
 import subprocess
 
@@ -15,8 +16,15 @@ def require_binary(*names: str) -> str:
     raise RuntimeError(f"{' or '.join(names)} is not installed: run tools/install-system-packages.sh (make test does)")
 
 
+NO_BUILDS = "DJANGO_OBSERVABILITY_NO_BUILDS"
+"""When set (the tests set it for every test that is not marked as needing a built tool), go_tool refuses with its
+value instead of building or starting one: a test that asks for a built tool without saying so fails at once."""
+
+
 def go_tool(name: str) -> str:
     """A tool built from its Go module by tools/go-tool.sh (cached; `make tools` builds them before the tests)."""
+    if os.environ.get(NO_BUILDS):
+        raise RuntimeError(f"{name} is built from its Go module by tools/go-tool.sh: {os.environ[NO_BUILDS]}")
     built = subprocess.run([str(ROOT / "tools/go-tool.sh"), name], capture_output=True, text=True, timeout=1800)
     if built.returncode != 0:
         raise RuntimeError(f"tools/go-tool.sh {name} failed:\n{built.stderr[-3000:]}")

@@ -17,6 +17,7 @@ def _objects(directory):
     return sorted(directory.glob("*.yaml"))
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_stack_passes(rendered, stack):
     result = score(_objects(rendered[stack]))
@@ -51,6 +52,7 @@ def _broken(rendered, tmp_path, change) -> list:
     return _objects(tmp_path)
 
 
+@pytest.mark.tools
 def test_identical_probes_fail(rendered, tmp_path):
     def same_probes(container):
         container["livenessProbe"] = dict(container["readinessProbe"])
@@ -58,6 +60,7 @@ def test_identical_probes_fail(rendered, tmp_path):
     assert result.returncode != 0 and "Container has the same readiness and liveness probe" in result.stdout
 
 
+@pytest.mark.tools
 def test_missing_storage_limits_fail(rendered, tmp_path):
     def no_storage_limit(container):
         del container["resources"]["limits"]["ephemeral-storage"]

@@ -35,8 +35,8 @@ def test_promtool_can_fail(tmp_path):
     assert _check(require_binary("promtool"), "check", "config", str(broken)).returncode != 0
 
 
-def test_swarm_alerting_block_passes_promtool(tmp_path):
-    """Render a Swarm variant of prod (its own stack file in a temporary project) and check Prometheus' side."""
+def _swarm_render(tmp_path) -> tuple[set[str], dict]:
+    """A Swarm variant of prod rendered from its own stack file in a temporary project: (files written, its plan)."""
     stack_file = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
     stack_file["config"]["django-observability:alertmanager"]["backend"] = "swarm"
     stack_file["config"]["django-observability:alertmanager"]["swarm"] = {
@@ -44,6 +44,11 @@ def test_swarm_alerting_block_passes_promtool(tmp_path):
     (tmp_path / "Pulumi.swarm.yaml").write_text(yaml.safe_dump(stack_file))
     written = render.render("swarm", tmp_path / "out", root=tmp_path)
     names = {path.relative_to(tmp_path / "out" / "swarm").as_posix() for path in written}
+    return names, yaml.safe_load((tmp_path / "out/swarm/swarm/alertmanager-plan.yaml").read_text())
+
+
+def test_swarm_alerting_block_passes_promtool(tmp_path):
+    names, plan = _swarm_render(tmp_path)
     assert {"swarm/alertmanager-plan.yaml", "prometheus/alerting-swarm.yml"} <= names
     assert not any(name.startswith("alertmanager-") for name in names)  # no Kubernetes Alertmanager objects
     alerting = yaml.safe_load((tmp_path / "out/swarm/prometheus/alerting-swarm.yml").read_text())
@@ -51,13 +56,17 @@ def test_swarm_alerting_block_passes_promtool(tmp_path):
     config.write_text(yaml.safe_dump(prometheus_config([], alerting["alerting"])))
     result = _check(require_binary("promtool"), "check", "config", str(config))
     assert result.returncode == 0, result.stdout + result.stderr
-    plan = yaml.safe_load((tmp_path / "out/swarm/swarm/alertmanager-plan.yaml").read_text())
     assert [service["name"] for service in plan["services"]] == ["alertmanager_1", "alertmanager_2", "alertmanager_3"]
     assert plan["services"][0]["args"][2:] == ["--cluster.peer=tasks.alertmanager_2:9094",
                                                "--cluster.peer=tasks.alertmanager_3:9094",
                                                "--cluster.advertise-address=198.51.100.1:9094"]
-    # The Swarm config names its credentials' files (api_url_file, routing_key_file): the Alertmanager the stack
-    # runs (v0.28.1, built from its module; Debian's is older) must accept it.
+
+
+@pytest.mark.tools
+def test_swarm_alertmanager_config_passes_the_amtool_of_the_image(tmp_path):
+    """The Swarm config names its credentials' files (api_url_file, routing_key_file): the Alertmanager the stack
+    runs (v0.28.1, built from its module; Debian's is older) must accept it."""
+    _, plan = _swarm_render(tmp_path)
     swarm_config = tmp_path / "alertmanager-swarm.yml"
     swarm_config.write_text(plan["config"]["data"])
     result = _check(go_tool("amtool"), "check-config", str(swarm_config))

@@ -8,6 +8,7 @@ import pytest
 from tests.helpers import ROOT
 from tests.helpers import STACKS
 
+pytestmark = pytest.mark.slow
 CHECKOV = ROOT / ".venv-scan/bin/checkov"
 
 

@@ -55,6 +55,7 @@ MATCHERS = [
 ]
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("matcher, valid", MATCHERS, ids=[matcher for matcher, _ in MATCHERS])
 def test_matchers_as_amtool_reads_them(amtool, tmp_path, matcher, valid):
     child = {"routes": [{"receiver": "a", "matchers": [matcher]}]}
@@ -62,6 +63,7 @@ def test_matchers_as_amtool_reads_them(amtool, tmp_path, matcher, valid):
     assert _accepted_by_settings(_routing(child)) is valid
 
 
+@pytest.mark.tools
 def test_the_root_route_has_no_matchers(amtool, tmp_path):
     assert not _amtool_accepts(amtool, tmp_path, {"matchers": ['a="b"']})
     assert not _accepted_by_settings(_routing({"matchers": ['a="b"']}))
@@ -89,6 +91,7 @@ INTERVALS = [("group_interval", "0s", False), ("repeat_interval", "0s", False), 
              ("group_wait", "0s", True), ("repeat_interval", "292y", True), ("repeat_interval", "293y", False)]
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("field, value, valid", INTERVALS, ids=[f"{field}={value}" for field, value, _ in INTERVALS])
 def test_route_intervals_as_amtool_reads_them(amtool, tmp_path, field, value, valid):
     assert _amtool_accepts(amtool, tmp_path, {field: value}) is valid
@@ -98,6 +101,7 @@ def test_route_intervals_as_amtool_reads_them(amtool, tmp_path, field, value, va
 RETENTIONS = [("120h", True), ("2562047h", True), ("2562048h", False), ("3000000h", False), ("90m30s", True)]
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("retention, valid", RETENTIONS, ids=[retention for retention, _ in RETENTIONS])
 def test_retention_within_the_alertmanager_flags_range(alertmanager, retention, valid):
     """The Alertmanager CRD hands retention to the binary's --data.retention flag. An invalid --log.level makes the
@@ -112,6 +116,7 @@ DURATIONS = [("15s", True), ("1m30s", True), ("292y", True), ("293y", False), ("
              ("１５s", False), ("15", False)]
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("duration, valid", DURATIONS, ids=[duration for duration, _ in DURATIONS])
 def test_durations_as_promtool_reads_them(tmp_path, duration, valid):
     path = tmp_path / "prometheus.yml"

@@ -88,6 +88,7 @@ def _run_tests(tmp_path: Path, settings, tests: list[dict], *more_apps) -> subpr
     return _promtool("test", "rules", str(spec))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tier", TIERS, ids=[tier.name for tier in TIERS])
 def test_burn_rate_alert_fires_only_when_both_windows_burn(tier, tmp_path):
     settings = _settings(tier.name)

@@ -20,12 +20,14 @@ def _lint(actionlint: str, *paths) -> subprocess.CompletedProcess:
     return subprocess.run([actionlint, "-no-color", *map(str, paths)], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.tools
 def test_workflows_pass_actionlint(actionlint):
     assert len(WORKFLOWS) == 4
     result = _lint(actionlint, *WORKFLOWS)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.tools
 def test_actionlint_can_fail(actionlint, tmp_path):
     broken = tmp_path / ".github/workflows/broken.yml"
     broken.parent.mkdir(parents=True)
