@@ -30,15 +30,22 @@ print(json.dumps(sorted(name for name in sys.modules if name.startswith("pulumi"
 PROGRAM = """
 import json, sys
 from tests.helpers import engine_config, run_program
-config, secret_keys = engine_config(sys.argv[1])
-if sys.argv[2] == "swarm":
-    am = json.loads(config["django-observability:alertmanager"])
-    am |= {"backend": "swarm", "swarm": {"nodes": ["node-a", "node-b", "node-c"],
-                                         "advertiseAddresses": ["198.51.100.1", "198.51.100.2", "198.51.100.3"]}}
-    config["django-observability:alertmanager"] = json.dumps(am)
-run_program(sys.argv[1], config, secret_keys)
-print(json.dumps(sorted(name for name in sys.modules if name.startswith("pulumi"))))
+
+def loaded():
+    return sorted(name for name in sys.modules if name.startswith("pulumi"))
+
+config, secret_keys = engine_config("prod")
+run_program("prod", config, secret_keys)
+kubernetes = loaded()
+am = json.loads(config["django-observability:alertmanager"])
+am |= {"backend": "swarm", "swarm": {"nodes": ["node-a", "node-b", "node-c"],
+                                     "advertiseAddresses": ["198.51.100.1", "198.51.100.2", "198.51.100.3"]}}
+config["django-observability:alertmanager"] = json.dumps(am)
+run_program("prod", config, secret_keys)
+print(json.dumps([kubernetes, loaded()]))
 """
+"""prod under mocks, with its Kubernetes Alertmanager and then in one process with a Swarm one: the modules loaded
+after each (one interpreter, so that starting it and importing the SDKs is paid once)."""
 
 
 SETTINGS, BUILDERS, COMPONENTS, RENDER = (f"django_observability.{name}"
@@ -96,7 +103,7 @@ def test_upward_import_is_found(tmp_path):
     assert (_imports(module) & PROJECT_MODULES) - MAY_IMPORT[SETTINGS] == {BUILDERS, COMPONENTS}
 
 
-def _loaded(code: str, *args: str) -> list[str]:
+def _loaded(code: str, *args: str) -> list:
     result = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -108,7 +115,7 @@ def test_pure_core_and_render_load_no_pulumi_module():
 
 
 def test_pulumi_docker_only_for_a_swarm_stack():
-    kubernetes = _loaded(PROGRAM, "prod", "kubernetes")
+    kubernetes, swarm = _loaded(PROGRAM)
     assert "pulumi" in kubernetes and "pulumi_kubernetes" in kubernetes  # the check sees what was loaded
     assert not any(name.startswith("pulumi_docker") for name in kubernetes), kubernetes
-    assert "pulumi_docker" in _loaded(PROGRAM, "prod", "swarm")
+    assert "pulumi_docker" in swarm

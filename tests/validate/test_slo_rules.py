@@ -116,6 +116,7 @@ def test_burn_rate_alert_fires_only_when_both_windows_burn(tier, tmp_path):
     assert "SUCCESS" in result.stdout
 
 
+@pytest.mark.slow
 def test_rules_tests_can_fail(tmp_path):
     """Negative control: expecting the alert below the threshold makes promtool fail."""
     tier = TIERS[0]
@@ -129,6 +130,7 @@ def test_rules_tests_can_fail(tmp_path):
     assert _run_tests(tmp_path, settings, tests).returncode != 0
 
 
+@pytest.mark.slow
 def test_error_budget_remaining_for_a_known_history(tmp_path):
     """0.05% errors against a 0.1% budget for two hours: half the budget remains."""
     settings = _settings(None)
@@ -157,6 +159,7 @@ def test_no_alerts_when_every_tier_is_off():
     assert json.dumps(rule_groups(settings)).count('"alert"') == 0
 
 
+@pytest.mark.slow
 def test_overspent_budget_goes_negative(tmp_path):
     """0.2% errors against a 0.1% budget: the budget is spent twice over, -1 remains (the dashboard shows it)."""
     settings = _settings(None)
@@ -175,6 +178,7 @@ def _app_series(namespace: str, service: str, errors_per_minute: str, minutes: i
             {"series": f'{RESPONSES}{{{worker}, status="500"}}', "values": f"0+{errors_per_minute}x{minutes}"}]
 
 
+@pytest.mark.slow
 def test_two_apps_on_one_prometheus_page_only_for_the_failing_app(tmp_path):
     """Two apps' rule files loaded together, the same SLO name in both: only the failing app pages, with its own
     labels and summary, and each app records its own objective and budget."""
@@ -207,6 +211,7 @@ def _view_series(view: str, status: str, per_minute: str, minutes: int) -> dict:
     return {"series": f'{RESPONSES}{{{worker}, status="{status}"}}', "values": f"0+{per_minute}x{minutes}"}
 
 
+@pytest.mark.slow
 def test_probe_and_scrape_traffic_do_not_dilute_availability(tmp_path):
     """The same users' traffic with 1% 5xx gives the same error ratio with and without probes (health, ready), hits on
     django-prometheus' metrics view and a view the stack excludes (sloExcludedViews)."""
@@ -223,6 +228,7 @@ def test_probe_and_scrape_traffic_do_not_dilute_availability(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
+@pytest.mark.slow
 def test_sloth_labels_on_every_slo_rule_and_alert(tmp_path):
     """slothLabels: Sloth's labels on every SLO record and alert, and the alert still fires with them."""
     tier = TIERS[0]
