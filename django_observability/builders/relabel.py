@@ -25,12 +25,6 @@ def to_operator(config: RelabelConfig) -> dict:
     return {_CAMEL.get(name, name): value for name, value in _fields(config)}
 
 
-def from_operator(entry: dict) -> RelabelConfig:
-    """The step an operator `relabelings` entry describes."""
-    snake = {camel: name for name, camel in _CAMEL.items()}
-    return RelabelConfig(**{snake.get(key, key): value for key, value in entry.items()})
-
-
 def static_label(name: str, value: str) -> RelabelConfig:
     """Add a fixed label to every series of a target.
 

@@ -13,7 +13,7 @@ from django_observability.builders.dashboard import build_dashboard_config_map
 from django_observability.builders.django_app import build_django_app, metrics_ports
 from django_observability.builders.namespace import build_namespace
 from django_observability.builders.params import AlertmanagerParams, DjangoAppParams, StackParams
-from django_observability.builders.service_monitor import build_service_monitor
+from django_observability.builders.service_monitor import build_scrape_jobs, build_service_monitor
 from django_observability.builders.slo import build_prometheus_rule
 
 
@@ -73,4 +73,7 @@ def stack_objects(params: StackParams) -> list[dict]:
 
 
 def stack_files(params: StackParams) -> dict[str, Any]:
-    return alertmanager_files(params.alertmanager)
+    """The offline render's files beyond one per object: every app's scrape jobs as prometheus.yml `scrape_configs`,
+    for a Prometheus without prometheus-operator, and the Alertmanager's files."""
+    jobs = [job for app in params.apps for job in build_scrape_jobs(app.monitoring)]
+    return {"prometheus/scrape-configs.yml": {"scrape_configs": jobs}} | alertmanager_files(params.alertmanager)

@@ -63,3 +63,24 @@ def test_invalid_configs_are_rejected(fields, rule):
 
 def test_replace_allows_templated_target_label():
     assert RelabelConfig(source_labels=["__name__"], regex="(.*)_seconds", target_label="${1}_unit").target_label == "${1}_unit"
+
+
+def test_scrape_configs_have_one_job_per_worker_port_with_the_stacks_relabelings():
+    """The prometheus.yml jobs the render writes for a Prometheus without the operator: one per metrics port, each
+    keeping that port alone, and ending with the stack's relabel configs in prometheus.yml's snake_case."""
+    from django_observability.builders.params import stack_params
+    from django_observability.builders.service_monitor import build_scrape_jobs
+    from django_observability.settings.loader import load_offline
+
+    [app] = stack_params("prod", load_offline("prod").settings).apps
+    jobs = build_scrape_jobs(app.monitoring)
+    assert [job["job_name"] for job in jobs] == [f"app/app-django/metrics-{i}" for i in range(1, 6)]
+    for index, job in enumerate(jobs, start=1):
+        [port_filter] = [step for step in job["relabel_configs"]
+                         if step.get("source_labels") == ["__meta_kubernetes_endpoint_port_name"]]
+        assert port_filter == {"action": "keep", "source_labels": ["__meta_kubernetes_endpoint_port_name"],
+                               "regex": f"metrics-{index}"}
+        assert job["kubernetes_sd_configs"] == [{"role": "endpoints", "namespaces": {"names": ["app"]}}]
+        assert job["relabel_configs"][-2:] == [to_prometheus(static_label("environment", "prod")),
+                                               to_prometheus(static_label("team", "platform"))]
+        assert (job["scrape_interval"], job["scrape_timeout"], job["metrics_path"]) == ("15s", "10s", "/metrics")

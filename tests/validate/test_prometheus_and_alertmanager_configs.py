@@ -1,5 +1,6 @@
-"""Rendered Alertmanager configs pass `amtool check-config`; each Swarm `alerting` block passes `promtool check config`.
-(The scrape jobs prometheus-operator generates are checked against the real operator in tests/cluster.)"""
+"""Rendered Alertmanager configs pass `amtool check-config`; each Swarm `alerting` block, and the scrape jobs rendered
+for a Prometheus without the operator, pass `promtool check config`. (The scrape jobs prometheus-operator
+generates, and the rendered ones against them, are checked with the real operator in tests/cluster.)"""
 import subprocess
 
 import pytest
@@ -26,6 +27,31 @@ def test_amtool_can_fail(tmp_path):
     broken = tmp_path / "alertmanager.yml"
     broken.write_text("route:\n  receiver: nowhere\nreceivers:\n  - name: elsewhere\n")
     assert _check(require_binary("amtool"), "check-config", str(broken)).returncode != 0
+
+
+def _scrape_configs_check(rendered, stack: str, tmp_path, change=lambda jobs: None) -> subprocess.CompletedProcess:
+    jobs = yaml.safe_load((rendered[stack] / "prometheus/scrape-configs.yml").read_text())["scrape_configs"]
+    change(jobs)
+    config = tmp_path / "prometheus.yml"
+    config.write_text(yaml.safe_dump(prometheus_config(jobs)))
+    return _check(go_tool("promtool"), "check", "config", str(config))
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("stack", STACKS)
+def test_rendered_scrape_configs_pass_the_promtool_of_the_clusters_prometheus(rendered, stack, tmp_path):
+    """prometheus/scrape-configs.yml with its Kubernetes endpoints discovery, checked by the promtool of the
+    Prometheus the local cluster runs (built from its module: Debian's has no Kubernetes discovery)."""
+    result = _scrape_configs_check(rendered, stack, tmp_path)
+    assert result.returncode == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.tools
+def test_that_promtool_refuses_a_broken_discovery(rendered, tmp_path):
+    def misspelt_role(jobs):
+        jobs[0]["kubernetes_sd_configs"][0]["role"] = "endpoint"
+    result = _scrape_configs_check(rendered, "dev", tmp_path, misspelt_role)
+    assert result.returncode != 0 and "endpoint" in result.stdout + result.stderr, result.stdout + result.stderr
 
 
 def test_promtool_can_fail(tmp_path):
