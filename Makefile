@@ -7,7 +7,7 @@ export PYTHONPATH := $(CURDIR)
 
 NODES ?= 3
 
-.PHONY: setup tools images render golden test test-fast up preview destroy e2e bench clean cluster cluster-down swarm swarm-down
+.PHONY: setup tools images render golden test test-fast test-hosted up preview destroy e2e bench clean cluster cluster-down swarm swarm-down
 
 $(VENV)/installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -42,14 +42,23 @@ render: $(VENV)/installed
 golden: $(VENV)/installed
 	for stack in dev acceptance prod; do $(PYTHON) -m django_observability.render --stack $$stack --out tests/golden >/dev/null || exit 1; done
 
-## All tests: unit (mocks), validators, end-to-end with real processes, and the real Pulumi engine.
+## All tests: unit (mocks), validators, end-to-end with real processes, the real Pulumi engine, the local cluster and
+## the local Swarm. Needs root (network namespaces, mounts, cgroups, iptables): a self-hosted CI runner, or this machine.
 test: setup tools
 	$(PYTHON) -m pytest
+
+## The tests a hosted CI runner can run, without root: test-fast's, the validators with the tools built from Go modules
+## (promtool, amtool and Alertmanager, kube-score, actionlint), checkov, and the real engine in render mode (previews,
+## ups, faults). Builds those tools and the engine first (cached in ~/.cache/django-observability), not the cluster's.
+test-hosted: setup
+	tools/pulumi-engine.sh >/dev/null
+	for unit in prometheus alertmanager kube-score actionlint docker-provider; do tools/go-tool.sh --unit $$unit >/dev/null || exit 1; done
+	$(PYTHON) -m pytest -m "not (e2e or cluster or swarm)"
 
 ## The tests that build nothing and start nothing: no tool built from a Go module, no engine, no server, no cluster
 ## (pytest.ini's markers); seconds. A test that asks for a built tool without its marker fails.
 test-fast: setup
-	$(PYTHON) -m pytest -m "not (tools or slow or engine or e2e or cluster or swarm)"
+	$(PYTHON) -m pytest -m "not (tools or slow or engine or e2e or cluster or package or swarm)"
 
 ## The local Kubernetes cluster ($(NODES) real nodes, CoreDNS, NetworkPolicy enforcement, prometheus-operator):
 ## started, or reused when it runs; `make cluster-down` stops it and removes everything it made.
