@@ -126,6 +126,8 @@ class SloParams(NamedTuple):
 
 class AlertmanagerParams(NamedTuple):
     settings: AlertmanagerSettings
+    stack: str
+    """The stack the cluster belongs to: with its name, what tells its peers from another cluster's."""
     labels: dict[str, str]
     selector: dict[str, str]
     prometheus: PrometheusPods
@@ -156,13 +158,13 @@ class StackParams(NamedTuple):
     alertmanager: AlertmanagerParams
 
 
-def alertmanager_params(settings: AlertmanagerSettings, part_of: str, prometheus: PrometheusPods,
+def alertmanager_params(settings: AlertmanagerSettings, stack: str, part_of: str, prometheus: PrometheusPods,
                         secrets: Mapping[str, str] | None = None) -> AlertmanagerParams:
     """The Alertmanager's slice; `secrets` defaults to a placeholder for each credential its routing reads."""
     if secrets is None:
         secrets = {key: placeholder(key) for key in settings.routing.secret_keys()}
     labels = common_labels("alertmanager", settings.name, "alert-router", part_of, image_version(settings.image))
-    return AlertmanagerParams(settings, labels, selector_labels(labels), prometheus, secrets)
+    return AlertmanagerParams(settings, stack, labels, selector_labels(labels), prometheus, secrets)
 
 
 def django_app_params(app: AppSettings, shared: SharedSettings, environment: str) -> DjangoAppParams:
@@ -196,5 +198,6 @@ def stack_params(stack: str, settings: StackSettings, secrets: Mapping[str, str]
     """Every part's parameters; `secrets` defaults to a placeholder for each credential the routing reads."""
     return StackParams(
         apps=tuple(django_app_params(app, settings, stack) for app in settings.apps),
-        alertmanager=alertmanager_params(settings.alertmanager, settings.part_of, prometheus_pods(settings), secrets),
+        alertmanager=alertmanager_params(settings.alertmanager, stack, settings.part_of, prometheus_pods(settings),
+                                         secrets),
     )

@@ -37,7 +37,7 @@ class AlertmanagerCluster(pulumi.ComponentResource):
         spec = validated("AlertmanagerCluster", name, AlertmanagerSpec, args, leave_out=("credentials",))
         credentials = dict(args.get("credentials") or {})
         _check_credentials(name, spec, credentials, review)
-        params = alertmanager_params(spec, spec.part_of, prometheus_pods(spec))
+        params = alertmanager_params(spec, pulumi.get_stack(), spec.part_of, prometheus_pods(spec))
         super().__init__(TYPE, name, None, pulumi.ResourceOptions.merge(
             pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=former.ALERTMANAGER[spec.backend])]), opts))
         if spec.backend == "swarm":

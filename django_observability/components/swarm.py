@@ -6,8 +6,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_docker as docker
 
-from django_observability.builders.alertmanager.swarm import (build_swarm_plan, content_name, credential_file,
-                                                              prometheus_alerting_swarm)
+from django_observability.builders.alertmanager.swarm import build_swarm_plan, credential_file, prometheus_alerting_swarm
 from django_observability.builders.params import AlertmanagerParams
 
 
@@ -18,7 +17,7 @@ def register_swarm(parent: pulumi.ComponentResource, params: AlertmanagerParams,
     provider = docker.Provider("swarm", host=params.settings.swarm.docker_host, opts=pulumi.ResourceOptions(
         parent=parent, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]))
     child = pulumi.ResourceOptions(parent=parent, provider=provider)
-    # The structure does not depend on the credentials; only the secrets' names and data do.
+    # The structure does not depend on the credentials; only the secrets' data does.
     plan = build_swarm_plan(params._replace(secrets={key: "" for key in credentials}))
     network, config = plan["network"], plan["config"]
     network_resource = docker.Network(network["name"], name=network["name"], driver=network["driver"],
@@ -33,11 +32,12 @@ def register_swarm(parent: pulumi.ComponentResource, params: AlertmanagerParams,
 
 
 def _secret(name: str, key: str, value: pulumi.Input[str], child: pulumi.ResourceOptions) -> docker.Secret:
+    """No name is given: the provider names the secret `<name>-<key>-<random suffix>` (tools/docker-provider
+    autonames it), so its name reveals nothing of the value, and a new value, which Docker cannot change in place,
+    replaces the secret under a fresh name that the services roll over to."""
     value = pulumi.Output.from_input(value)
-    # The content-derived name is a hash, so it need not stay secret; the data does.
-    return docker.Secret(f"{name}-{key}", name=pulumi.Output.unsecret(value.apply(
-        lambda text: content_name(f"alertmanager-{key}", text))),
-        data=pulumi.Output.secret(value.apply(lambda text: base64.b64encode(text.encode()).decode())), opts=child)
+    return docker.Secret(f"{name}-{key}", data=pulumi.Output.secret(
+        value.apply(lambda text: base64.b64encode(text.encode()).decode())), opts=child)
 
 
 def _service(service: dict, network: docker.Network, config: docker.ServiceConfig, secrets: dict[str, docker.Secret],

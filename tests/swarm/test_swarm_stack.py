@@ -5,6 +5,7 @@ The tests run in file order on one deployed stack (up, checks, a node stopped an
 destroy); each waits for what it needs with a bounded poll. The stack config is written here from the committed
 Pulumi.swarm.yaml, with a webhook receiver whose URL, the credential, is a fresh random token.
 """
+import hashlib
 import json
 import os
 import re
@@ -29,6 +30,8 @@ PEER_TIMEOUT = 15
 predecessors have not, so a duplicate could arrive up to (peers - 1) × this after the first notification."""
 DUPLICATE_WINDOW = (len(PEERS) - 1) * PEER_TIMEOUT + 10
 WEBHOOK_PORT, PROMETHEUS_PORT = 18080, 19190
+SECRET_NAME = r"main-webhookUrl-[0-9a-f]{7}"
+"""The provider's name for the credential's Docker secret: its resource's name and a random suffix."""
 ROUTING = {
     "route": {"receiver": "hook", "group_by": ["alertname"], "group_wait": "1s", "group_interval": "1m",
               "repeat_interval": "1h"},
@@ -55,6 +58,8 @@ class Stack:
         self.home, self.nodes, self.manager = home, nodes, nodes[0]
         self.token = secrets.token_hex(16)
         self.webhook_url = f"http://webhook:8080/{self.token}"
+        self.used_credentials = [self.webhook_url]
+        """Every credential this stack was given, the rotated ones included."""
         self.config_file = home / f"Pulumi.{STACK}.yaml"
         settings = yaml.safe_load((ROOT / f"Pulumi.{STACK}.yaml").read_text())
         alertmanager = settings["config"]["django-observability:alertmanager"]
@@ -94,7 +99,7 @@ class Stack:
     def resources(self) -> list[dict]:
         """The resources of the stack's latest checkpoint, secrets as a marker: every write of the state gives them a
         fresh ciphertext, and a new manifest time, even for an update that changed nothing."""
-        [checkpoint] = (self.home / "state").rglob(f"django_observability/settings/*/{STACK}.json")
+        [checkpoint] = (self.home / "state").rglob(f"stacks/*/{STACK}.json")
         return _without_ciphertexts(json.loads(checkpoint.read_text())["checkpoint"]["latest"].get("resources") or [])
 
     def peer_url(self, index: int, path: str) -> str:
@@ -238,7 +243,7 @@ def test_up_creates_network_config_secret_and_services(stack):
     [config] = stack.configs()
     assert re.fullmatch(r"alertmanager-[0-9a-f]{12}", config)
     [secret] = stack.docker_secrets()
-    assert re.fullmatch(r"alertmanager-webhookUrl-[0-9a-f]{12}", secret)
+    assert re.fullmatch(SECRET_NAME, secret), secret
     assert stack.services() == list(PEERS)
     for index, peer in enumerate(PEERS, start=1):
         node = stack.nodes[index - 1]
@@ -312,6 +317,35 @@ def test_a_routing_change_is_a_new_config_the_services_roll_to(stack):
     wait_until("3 ready peers after the roll", lambda: stack.one_cluster(3), timeout=120)
 
 
+def _secret_of(stack, peer: str) -> str | None:
+    """The ID of the Docker secret that `peer`'s task mounts, once exactly one task of it is running."""
+    tasks = stack.manager.docker("service", "ps", peer, "-q", "--filter", "desired-state=running").split()
+    if len(tasks) != 1:
+        return None
+    [task] = json.loads(stack.manager.docker("inspect", tasks[0]))
+    return task["Spec"]["ContainerSpec"]["Secrets"][0]["SecretID"] if task["Status"]["State"] == "running" else None
+
+
+def test_a_new_credential_is_a_new_secret_the_services_roll_to(stack):
+    """Docker secrets are immutable: a new credential replaces the secret under a fresh random name, every peer's
+    running task mounts the new one, and the old one is gone."""
+    [old] = stack.docker_secrets()
+    old_id = json.loads(stack.manager.docker("secret", "inspect", old))[0]["ID"]
+    assert {_secret_of(stack, peer) for peer in PEERS} == {old_id}
+    stack.token = secrets.token_hex(16)
+    stack.webhook_url = f"http://webhook:8080/{stack.token}"
+    stack.used_credentials.append(stack.webhook_url)
+    stack.run("config", "set", "--secret", "webhookUrl", stack.webhook_url)
+    changed = stack.run("up", "--yes", "--skip-preview")
+    assert "docker:index:Secret main-webhookUrl replaced" in changed.stdout, changed.stdout[-3000:]
+    [new] = stack.docker_secrets()
+    assert new != old and re.fullmatch(SECRET_NAME, new), (old, new)
+    new_id = json.loads(stack.manager.docker("secret", "inspect", new))[0]["ID"]
+    for peer in PEERS:
+        wait_until(f"{peer} running with the new secret", lambda: _secret_of(stack, peer) == new_id, timeout=120)
+    wait_until("3 ready peers after the roll", lambda: stack.one_cluster(3), timeout=120)
+
+
 def test_credentials_never_in_plaintext(stack):
     manager = stack.manager
     seen = {"state": stack.state_text(), "stack file": stack.config_file.read_text(),
@@ -326,7 +360,13 @@ def test_credentials_never_in_plaintext(stack):
         seen[f"status of {peer}"] = http(stack.peer_url(index, "/api/v2/status"))
     preview = stack.run("preview", "--diff")
     seen["pulumi preview --diff"] = preview.stdout + preview.stderr
-    leaked = [where for where, text in seen.items() if stack.token in text]
+    seen["docker secret ls"] = manager.docker("secret", "ls")
+    # Neither the credential nor a digest of it, which would let a weak one be guessed offline.
+    hints = {hint for credential in stack.used_credentials for token in (credential, credential.rsplit("/", 1)[1])
+             for digest in (hashlib.sha256(token.encode()).hexdigest(), hashlib.sha1(token.encode()).hexdigest(),
+                            hashlib.md5(token.encode()).hexdigest())
+             for hint in (token, digest[:7], digest[:12], digest)}
+    leaked = sorted({(where, hint) for where, text in seen.items() for hint in hints if hint in text})
     assert not leaked, leaked
     # The credential is in use all the same: the config names its file, and notifications reached that URL.
     assert "url_file: /run/secrets/webhookUrl" in seen["status of alertmanager_1"].replace("\\n", "\n")

@@ -34,7 +34,7 @@ def test_disruption_budget_exactly_when_replicated_and_over_the_peers(replicas, 
     """One peer may be down at a time, and the budget counts exactly the Alertmanager's own pods: its selector
     matches the labels the operator puts on them (spec.podMetadata) and names the instance, so it matches no
     other Alertmanager's pods in the namespace."""
-    params = alertmanager_params(AlertmanagerSettings(replicas=replicas), "x", PROMETHEUS)
+    params = alertmanager_params(AlertmanagerSettings(replicas=replicas), "dev", "x", PROMETHEUS)
     budget = build_disruption_budget(params)
     assert (budget is not None) == has_budget
     if budget:
@@ -46,7 +46,7 @@ def test_disruption_budget_exactly_when_replicated_and_over_the_peers(replicas, 
 
 
 def test_network_policy_allows_gossip_tcp_and_udp_and_prometheus_on_9093():
-    policy = build_network_policy(alertmanager_params(AlertmanagerSettings(), "x", PROMETHEUS))
+    policy = build_network_policy(alertmanager_params(AlertmanagerSettings(), "dev", "x", PROMETHEUS))
     ports = [(port["port"], port["protocol"]) for rule in policy["spec"]["ingress"] for port in rule["ports"]]
     assert sorted(ports) == [(9093, "TCP"), (9094, "TCP"), (9094, "UDP")]
 
@@ -75,12 +75,11 @@ def test_swarm_backend_resources():
     assert routing["route"]["receiver"] == "slack"
     assert routing["receivers"][0]["slack_configs"][0]["api_url_file"] == "/run/secrets/slackWebhookUrl"
     assert reveal(docker_config.inputs["name"]).startswith("alertmanager-")
-    credentials = {reveal(secret.inputs["name"]): secret.inputs["data"]
-                   for secret in mocks.of_type("docker:index/secret:Secret")}
-    assert sorted(name.rpartition("-")[0] for name in credentials) == [
-        "alertmanager-pagerdutyRoutingKey", "alertmanager-slackWebhookUrl"]
-    assert all(is_secret(data) for data in credentials.values())
-    assert sorted(base64.b64decode(reveal(data)).decode() for data in credentials.values()) == sorted(
+    docker_secrets = mocks.of_type("docker:index/secret:Secret")
+    # No name: the provider names each secret after its resource with a random suffix (tools/docker-provider).
+    assert sorted(secret.name for secret in docker_secrets) == ["main-pagerdutyRoutingKey", "main-slackWebhookUrl"]
+    assert all(set(secret.inputs) == {"data"} and is_secret(secret.inputs["data"]) for secret in docker_secrets)
+    assert sorted(base64.b64decode(reveal(secret.inputs["data"])).decode() for secret in docker_secrets) == sorted(
         TEST_SECRETS.values())
     [network] = mocks.of_type("docker:index/network:Network")
     assert network.inputs["driver"] == "overlay" and network.inputs["attachable"] is True
@@ -89,7 +88,7 @@ def test_swarm_backend_resources():
         args = spec["containerSpec"]["args"]
         assert f"--cluster.peer=tasks.alertmanager_{index}:9094" not in args
         assert sum(arg.startswith("--cluster.peer=") for arg in args) == 2
-        assert args[-1] == f"--cluster.advertise-address=198.51.100.{index}:9094"
+        assert args[-2:] == [f"--cluster.advertise-address=198.51.100.{index}:9094", "--cluster.label=prod/main"]
         assert spec["placement"]["constraints"] == [f"node.hostname == node-{'abc'[index - 1]}"]
         assert spec["networksAdvanceds"][0]["aliases"] == ["alertmanager"]
         assert spec["containerSpec"]["mounts"] == [
@@ -105,7 +104,10 @@ def test_swarm_backend_resources():
     assert not mocks.of_type("kubernetes:monitoring.coreos.com/v1:Alertmanager")
 
 
-def test_config_name_changes_with_content_and_secret_names_with_the_credential():
+def test_config_name_changes_with_content_and_nothing_but_the_secret_data_with_the_credential():
+    """The config is named after its content (it holds no credential), so a routing change is a new config; a new
+    credential changes the secret's data alone, never a name or anything else a reader of the plan, the state or
+    `docker secret ls` sees (the provider's replacement of the secret gives it a fresh random name)."""
     from django_observability.builders.alertmanager.swarm import build_swarm_plan
 
     settings = AlertmanagerSettings.model_validate({
@@ -114,15 +116,29 @@ def test_config_name_changes_with_content_and_secret_names_with_the_credential()
                     "receivers": [{"name": "hook", "webhook_configs": [{"url_secret": "hookUrl"}]}]}})
 
     def plan(settings, secrets):
-        return build_swarm_plan(alertmanager_params(settings, "x", PROMETHEUS, secrets))
+        return build_swarm_plan(alertmanager_params(settings, "dev", "x", PROMETHEUS, secrets))
 
     first = plan(settings, {"hookUrl": "http://one/"})
     changed = settings.model_copy(update={"routing": settings.routing.model_copy(update={"resolve_timeout": "10m"})})
     assert plan(changed, {"hookUrl": "http://one/"})["config"]["name"] != first["config"]["name"]
     rotated = plan(settings, {"hookUrl": "http://two/"})
-    assert rotated["config"] == first["config"]
-    assert rotated["secrets"][0]["name"] != first["secrets"][0]["name"]
-    assert plan(settings, {"hookUrl": "http://one/"}) == first
+    assert rotated["secrets"] == [{**first["secrets"][0], "data": "http://two/"}]
+    assert {key: value for key, value in rotated.items() if key != "secrets"} == {
+        key: value for key, value in first.items() if key != "secrets"}
+    assert first["secrets"] == [{"key": "hookUrl", "target": "/run/secrets/hookUrl", "data": "http://one/"}]
+
+
+def test_every_swarm_cluster_gossips_under_a_label_of_its_own():
+    """Two stacks' peers that reach each other's mesh port must not merge: each peer sends and wants
+    `<stack>/<name>`, as the operator's peers on Kubernetes do with `<namespace>/<name>`."""
+    from django_observability.builders.alertmanager.swarm import build_swarm_plan
+
+    settings = AlertmanagerSettings.model_validate({
+        "backend": "swarm", "replicas": 2, "swarm": {"nodes": ["a", "b"], "advertiseAddresses": ["198.51.100.1",
+                                                                                               "198.51.100.2"]}})
+    labels = {stack: {arg for service in build_swarm_plan(alertmanager_params(settings, stack, "x", PROMETHEUS))[
+        "services"] for arg in service["args"] if arg.startswith("--cluster.label=")} for stack in ("dev", "swarm")}
+    assert labels == {"dev": {"--cluster.label=dev/main"}, "swarm": {"--cluster.label=swarm/main"}}
 
 
 def test_secret_values_are_filled_in_and_secret_keys_listed():

@@ -85,7 +85,8 @@ def test_swarm_alerting_block_passes_promtool(tmp_path):
     assert [service["name"] for service in plan["services"]] == ["alertmanager_1", "alertmanager_2", "alertmanager_3"]
     assert plan["services"][0]["args"][2:] == ["--cluster.peer=tasks.alertmanager_2:9094",
                                                "--cluster.peer=tasks.alertmanager_3:9094",
-                                               "--cluster.advertise-address=198.51.100.1:9094"]
+                                               "--cluster.advertise-address=198.51.100.1:9094",
+                                               "--cluster.label=swarm/main"]
 
 
 @pytest.mark.tools

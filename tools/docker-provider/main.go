@@ -27,6 +27,10 @@ func main() {
 	for tfName, typeName := range tokens {
 		resources[tfName] = &tfbridge.ResourceInfo{Tok: tfbridge.MakeResource("docker", "index", typeName)}
 	}
+	// A secret given no name is named after its resource with a random suffix, fresh for every replacement: its name
+	// then says nothing of its value, and a new value (Docker secrets are immutable) is a new secret (64: Docker's
+	// longest secret name).
+	resources["docker_secret"].Fields = map[string]*tfbridge.SchemaInfo{"name": tfbridge.AutoName("name", 64, "-")}
 	info := tfbridge.ProviderInfo{
 		P:         shimv2.NewProvider(shim.NewProvider()),
 		Name:      "docker",

@@ -1,9 +1,13 @@
 """Docker Swarm backend: N numbered services, each pinned to its own node and peering with all the others.
 
 One Swarm service cannot give each of its tasks different `--cluster.peer` flags, so each peer is a service of its
-own (`alertmanager_1` … `alertmanager_N`) and they share the network alias `alertmanager` for discovery. Docker
-configs and secrets are never edited in place, so each is named after a hash of its content: a change is a new
-object that the services roll over to, and the old one is removed afterwards.
+own (`alertmanager_1` … `alertmanager_N`) and they share the network alias `alertmanager` for discovery; each peer
+gossips under the cluster label `<stack>/<name>`, so peers of another cluster that reach the mesh port are ignored.
+Docker configs and secrets are never edited in place: a change is a new object that the services roll over to, and
+the old one is removed afterwards. The config is named after a hash of its content, which holds no credential. A
+secret's name must reveal nothing of its value (a hash of a weak password can be guessed offline from `docker
+secret ls` or the state), so the plan names no secret: the Docker provider names each after its resource with a
+random suffix, and a new value replaces the secret under a fresh name.
 
 Each peer's data (silences, notification log) is a volume on its own node, which that node's engine creates when
 the task first starts: a volume of the local driver exists on one node only, and the program talks to the manager
@@ -45,18 +49,24 @@ def swarm_config_text(params: AlertmanagerParams) -> str:
     return yaml.safe_dump(alertmanager_config(routing, {}, secret_files=files), sort_keys=False)
 
 
+def cluster_label(params: AlertmanagerParams) -> str:
+    """What every peer of this cluster sends with each gossip packet, and wants from its peers: as unique as the
+    operator's `<namespace>/<name>` on Kubernetes."""
+    return f"{params.stack}/{params.name}"
+
+
 def build_swarm_plan(params: AlertmanagerParams) -> dict:
     settings = params.settings
     swarm = settings.swarm
     text = swarm_config_text(params)
     config = {"name": content_name("alertmanager", text), "target": CONFIG_FILE, "data": text}
-    credentials = [{"key": key, "name": content_name(f"alertmanager-{key}", params.secrets[key]),
-                    "target": credential_file(key), "data": params.secrets[key]}
+    credentials = [{"key": key, "target": credential_file(key), "data": params.secrets[key]}
                    for key in settings.routing.secret_keys()]
     services = [{
         "name": peer.name,
         "image": settings.image,
-        "args": [*peer.args(swarm_address), f"--cluster.advertise-address={address}:{MESH_PORT}"],
+        "args": [*peer.args(swarm_address), f"--cluster.advertise-address={address}:{MESH_PORT}",
+                 f"--cluster.label={cluster_label(params)}"],
         "constraints": [f"node.hostname == {node}"],
         "network": swarm.network,
         "aliases": [NETWORK_ALIAS],
@@ -67,7 +77,7 @@ def build_swarm_plan(params: AlertmanagerParams) -> dict:
                     for protocol in ("tcp", "udp"))],
         "volume": {"name": f"{peer.name}_data", "target": STORAGE_PATH},
         "config": {"name": config["name"], "target": config["target"]},
-        "secrets": [{"name": credential["name"], "target": credential["target"]} for credential in credentials],
+        "secrets": [{"key": credential["key"], "target": credential["target"]} for credential in credentials],
     } for peer, node, address in zip(peer_plan(settings.replicas), swarm.nodes, swarm.advertise_addresses)]
     return {
         "network": {"name": swarm.network, "driver": "overlay", "attachable": True},
