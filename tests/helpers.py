@@ -18,6 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET_SENTINEL = "4dabf18193072939515e22adb298388d"
 
 
+def pinned_versions() -> dict[str, str]:
+    """tools/versions.env, the one file of pinned tool versions: KEY=value lines, comments left out."""
+    lines = (ROOT / "tools/versions.env").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line.strip() and not line.lstrip().startswith("#"))
+
+
 def package_pins() -> dict[str, str]:
     """package → version of every dependency pyproject.toml pins (the package's own and its extras')."""
     import tomllib

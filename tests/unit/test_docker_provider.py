@@ -1,16 +1,9 @@
 """The Docker provider's pins agree: tools/versions.env, its go.mod, and the pulumi_docker SDK in pyproject.toml."""
-import re
-
-from tests.helpers import ROOT, package_pins
-
-
-def _versions() -> dict[str, str]:
-    lines = (ROOT / "tools/versions.env").read_text().splitlines()
-    return dict(line.split("=", 1) for line in lines if re.match(r"^[A-Z_]+=", line))
+from tests.helpers import ROOT, package_pins, pinned_versions
 
 
 def test_docker_provider_pins_agree():
-    versions = _versions()
+    versions = pinned_versions()
     go_mod = (ROOT / "tools/docker-provider/go.mod").read_text()
     assert f"github.com/pulumi/pulumi-terraform-bridge/v3 {versions['PULUMI_TERRAFORM_BRIDGE_VERSION']}\n" in go_mod
     assert (f"=> github.com/kreuzwerker/terraform-provider-docker {versions['TERRAFORM_PROVIDER_DOCKER_PSEUDO']}\n"

@@ -2,7 +2,7 @@
 with every version the documentation (README.md and docs/) names."""
 import re
 
-from tests.helpers import ROOT, package_pins
+from tests.helpers import ROOT, package_pins, pinned_versions
 
 DOCUMENTATION = {path.relative_to(ROOT).as_posix(): path.read_text()
                  for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]}
@@ -11,11 +11,6 @@ README_MENTIONS = (
     "pins `pulumi=={PULUMI_VERSION}` and `pulumi-kubernetes=={PULUMI_KUBERNETES_VERSION}`",
 )
 """Where the README names a version of the engine, spelt with the versions.env keys it must equal."""
-
-
-def _versions() -> dict[str, str]:
-    lines = (ROOT / "tools/versions.env").read_text().splitlines()
-    return dict(line.split("=", 1) for line in lines if line.strip() and not line.lstrip().startswith("#"))
 
 
 def _pins(*files: str) -> dict[str, str]:
@@ -30,26 +25,26 @@ def _pins(*files: str) -> dict[str, str]:
 
 def _unpinned(text: str) -> list[str]:
     """Versions in `text` that are neither in versions.env nor pinned by a requirements file."""
-    known = (set(_versions().values()) | set(package_pins().values())
+    known = (set(pinned_versions().values()) | set(package_pins().values())
              | set(_pins("requirements-dev.txt", "requirements-scan.txt").values()))
     known |= {version.removeprefix("v") for version in known}
     return [version for version in _VERSION.findall(text) if version.removeprefix("v") not in known]
 
 
 def test_versions_file_is_key_value_lines():
-    versions = _versions()
+    versions = pinned_versions()
     assert {"PULUMI_VERSION", "PULUMI_KUBERNETES_VERSION", "PULUMI_LANGHOST_SDK_VERSION"} <= versions.keys()
     assert all(re.fullmatch(r"[A-Z][A-Z0-9_]*", key) and value and " " not in value for key, value in versions.items())
 
 
 def test_python_sdks_match_the_engine():
-    versions, pins = _versions(), package_pins()
+    versions, pins = pinned_versions(), package_pins()
     assert pins["pulumi"] == versions["PULUMI_VERSION"]
     assert pins["pulumi-kubernetes"] == versions["PULUMI_KUBERNETES_VERSION"]
 
 
 def test_readme_names_the_pinned_versions():
-    versions = _versions()
+    versions = pinned_versions()
     for mention in README_MENTIONS:
         assert mention.format(**versions) in DOCUMENTATION["README.md"], mention
 

@@ -8,8 +8,7 @@ import pytest
 import yaml
 
 from localrun.tools import go_tool
-from tests.helpers import ROOT
-from tests.helpers import STACKS
+from tests.helpers import ROOT, STACKS, pinned_versions
 
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
 ACTIONS = sorted((ROOT / ".github/actions").glob("*/action.yml"))
@@ -161,8 +160,7 @@ def test_deploy_promotes_dev_then_acceptance_then_prod():
 
 
 def test_the_workflows_run_the_cli_of_the_engine_the_sdk_is_pinned_to():
-    versions = dict(line.split("=", 1) for line in (ROOT / "tools/versions.env").read_text().splitlines()
-                    if re.match(r"^[A-Z_]+=", line))
+    versions = pinned_versions()
     pins = {str(step["with"]["pulumi-version"]) for path in WORKFLOWS for _, step in _steps(_load(path))
             if step.get("uses", "").startswith("pulumi/actions@")}
     assert pins == {versions["PULUMI_VERSION"]}
