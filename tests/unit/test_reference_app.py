@@ -18,15 +18,27 @@ from django_observability.settings.slo import LATENCY_BUCKETS, SloSpec
 APP = ROOT / "app"
 
 
-def _django(code: str, **env) -> dict:
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "djangoapp.settings", "WEB_CONCURRENCY": "3",
-                   "METRICS_START_PORT": "47001", **env}
-    environment.pop("GUNICORN_WORKER", None)
-    environment |= {key: value for key, value in env.items() if key == "GUNICORN_WORKER"}
-    result = subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + code], cwd=APP,
-                            env=environment, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def _django_each(*runs: tuple[str, dict]) -> list:
+    """Each (code, environment) run in a Django process of its own, all at once; what each printed last, as JSON."""
+    processes = []
+    for code, env in runs:
+        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "djangoapp.settings", "WEB_CONCURRENCY": "3",
+                       "METRICS_START_PORT": "47001", **env}
+        environment.pop("GUNICORN_WORKER", None)
+        environment |= {key: value for key, value in env.items() if key == "GUNICORN_WORKER"}
+        processes.append(subprocess.Popen([sys.executable, "-c", "import django; django.setup()\n" + code], cwd=APP,
+                                          env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    results = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+        results.append(json.loads(stdout.strip().splitlines()[-1]))
+    return results
+
+
+def _django(code: str, **env):
+    [result] = _django_each((code, env))
+    return result
 
 
 PORT_RANGE = ("from django.conf import settings; import json; "
@@ -35,9 +47,9 @@ PORT_RANGE = ("from django.conf import settings; import json; "
 
 def test_port_range_only_inside_a_gunicorn_worker(tmp_path):
     db = str(tmp_path / "db.sqlite3")
-    assert _django(PORT_RANGE, DJANGO_DB_PATH=db) == []
-    assert _django(PORT_RANGE, DJANGO_DB_PATH=db, GUNICORN_WORKER="1") == [47001, 47002, 47003]
-    assert _django(PORT_RANGE, DJANGO_DB_PATH=db, GUNICORN_WORKER="1", PROMETHEUS_MULTIPROC_DIR=str(tmp_path)) == []
+    assert _django_each((PORT_RANGE, {"DJANGO_DB_PATH": db}), (PORT_RANGE, {"DJANGO_DB_PATH": db, "GUNICORN_WORKER": "1"}),
+                        (PORT_RANGE, {"DJANGO_DB_PATH": db, "GUNICORN_WORKER": "1",
+                                      "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)})) == [[], [47001, 47002, 47003], []]
 
 
 COLLECTORS = """
@@ -52,16 +64,13 @@ print(json.dumps(sum(isinstance(c, ServiceWindowCollector) for c in REGISTRY._co
 """
 
 
-@pytest.mark.parametrize("database, worker, registered", [
-    ("file", "1", 1),       # a worker: once, however many connections it opens
-    ("file", None, 0),      # migrate, shell: never
-    (":memory:", "1", 0),   # tests with an in-memory database: never
-])
-def test_collector_registered_once_after_the_database(tmp_path, database, worker, registered):
-    env = {"DJANGO_DB_PATH": str(tmp_path / "db.sqlite3") if database == "file" else database}
-    if worker:
-        env["GUNICORN_WORKER"] = worker
-    assert _django(COLLECTORS, **env) == registered
+def test_collector_registered_once_after_the_database(tmp_path):
+    """A worker registers it once, however many connections it opens; migrate or shell never; a test with an
+    in-memory database never."""
+    worker, command, in_memory = ({"DJANGO_DB_PATH": str(tmp_path / f"{name}.sqlite3"), **env} for name, env in (
+        ("worker", {"GUNICORN_WORKER": "1"}), ("command", {}), ("memory", {"GUNICORN_WORKER": "1"})))
+    in_memory["DJANGO_DB_PATH"] = ":memory:"
+    assert _django_each((COLLECTORS, worker), (COLLECTORS, command), (COLLECTORS, in_memory)) == [1, 0, 0]
 
 
 def test_access_log_line_is_split_into_fields():
