@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from django_observability.settings.loader import read_stack_file
+from django_observability.settings.stack_file import encrypted
 from tests.helpers import ROOT
 from tests.engine.renders import engine_objects, offline_objects
 from tests.helpers import STACKS
@@ -135,7 +136,10 @@ def test_secrets_stay_encrypted(engine):
     rendered = "".join(path.read_text() for path in (engine.home / "rendered").rglob("*.yaml"))
     for value in plaintexts:
         assert value not in stack_files and value not in state and value not in exported and value not in rendered
-    assert all(read_stack_file(stack) for stack in STACKS)
+    # Each credential is in its stack file as ciphertext only, as `pulumi config set --secret` wrote it.
+    in_files = [(stack, key, value) for stack in STACKS for key, value in read_stack_file(stack).items()
+                if key.rpartition(":")[2] in ("slackWebhookUrl", "pagerdutyRoutingKey")]
+    assert len(in_files) == len(plaintexts) and all(encrypted(value) for _, _, value in in_files), in_files
 
 
 FORMER_COMPONENTS = {"django-observability:service_monitor:ServiceMonitor", "django-observability:slo:SloRules",
