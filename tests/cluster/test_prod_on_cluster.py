@@ -1,6 +1,6 @@
 """prod on three real nodes: spread pods, a three-peer Alertmanager cluster of real pods with hard anti-affinity,
 disruption budgets that stop a drain, NetworkPolicies that kube-router enforces, restricted Pod Security, and a
-rolling update under load that no request and no counter notices."""
+rolling update under load that loses no request and whose counters count every one."""
 import threading
 import time
 import urllib.request
@@ -11,8 +11,9 @@ import yaml
 from localcluster.cluster import image_tag
 from localcluster.layout import PROMETHEUS_NAME, PROMETHEUS_NAMESPACE, ROOT, nodes, recorded
 from localcluster.processes import run
-from tests.cluster.kube import get, http_json, kubectl, pods, port_forward, prometheus_api, query, wait
-from tests.cluster.scraping import app_pods, wait_for_targets
+from django_observability.settings.durations import parse_duration
+from tests.cluster.kube import get, http_json, kubectl, pods, port_forward, prometheus_api, wait
+from tests.cluster.scraping import app_pods, targets, wait_for_targets
 from tests.kube_score import findings, score
 
 pytestmark = pytest.mark.cluster
@@ -279,29 +280,74 @@ def test_pod_disruption_budgets_stop_a_second_drain(prod):
     wait_for_targets(prod.app, prod.app.replicas * prod.app.web_concurrency, timeout=300)
 
 
-def test_a_rolling_update_under_load_loses_no_request_and_no_counter(prod):
+LOAD_THREADS = 3
+"""Clients sending requests one after another through the Service during the rollout: at most this many requests
+are in flight at any moment."""
+
+
+def _index_samples(settings, start: float, end: float) -> dict[str, list[tuple[float, float]]]:
+    """Every raw sample of each app pod's index-view request counter from `start` to `end`, by series (pod and
+    endpoint), including pods that are gone by `end`."""
+    selector = f'namespace="{settings.namespace}",service="{settings.app_name}",view="index"'
+    result = prometheus_api("query", query=f"django_http_requests_total_by_view_transport_method_total"
+                                           f"{{{selector}}}[{max(1, round(end - start))}s]", time=f"{end:.3f}")
+    return {f"{s['metric']['pod']}/{s['metric']['endpoint']}": [(float(at), float(value)) for at, value in s["values"]]
+            for s in result["result"]}
+
+
+def counted_since(samples: dict[str, list[tuple[float, float]]], since: float) -> float:
+    """What the counters counted after `since`: per series, from its last sample at or before `since` (0 for a series
+    that began later, a new pod's worker counting from zero), each rise between consecutive samples, a sample below
+    the one before (a worker that restarted) counted from zero; summed over series."""
+    total = 0.0
+    for values in samples.values():
+        before = [value for at, value in values if at <= since]
+        previous = before[-1] if before else 0.0
+        for _, value in ((at, value) for at, value in values if at > since):
+            total += value - previous if value >= previous else value
+            previous = value
+    return total
+
+
+def test_counting_since_a_moment_follows_pods_that_come_and_go():
+    """The arithmetic of the check below, on samples whose answer is known: an old pod counts 10 after the moment
+    and disappears, a new pod counts 7 from zero, a third pod's worker restarts (4, then 3 from zero)."""
+    samples = {"old/metrics-1": [(0, 5), (10, 9), (20, 15)], "new/metrics-1": [(15, 2), (25, 7)],
+               "third/metrics-1": [(0, 1), (10, 5), (20, 3)]}
+    assert counted_since(samples, 0) == 10 + 7 + 4 + 3
+
+
+def test_a_rolling_update_under_load_loses_no_request_and_counts_every_one(prod):
+    """Every request the clients sent during an image rollout was served (readiness, the pre-stop pause and the
+    grace period), and the pods' counters, old and new, count exactly the requests served, within those in flight."""
     settings = prod.app
     service_ip = get("service", "-n", settings.namespace, settings.app_name)["spec"]["clusterIP"]
     wait_for_targets(settings, settings.replicas * settings.web_concurrency)
-    outcomes = {"ok": 0, "failed": []}
+    served, failed = [0] * LOAD_THREADS, []
     stop = threading.Event()
 
-    def load():
+    def load(client: int):
         while not stop.is_set():
             try:
                 with urllib.request.urlopen(f"http://{service_ip}:{settings.service_port}/", timeout=5) as response:
-                    outcomes["ok"] += 1
-                    assert response.status == 200
-            except Exception as error:  # noqa: BLE001 - every failure is the finding
-                outcomes["failed"].append(repr(error))
+                    if response.status == 200:
+                        served[client] += 1
+                    else:
+                        failed.append(f"status {response.status}")
+            except OSError as error:  # refused, reset, timed out, an HTTP error status: each is a lost request
+                failed.append(repr(error))
             time.sleep(0.1)
 
     rolled = image_tag("django-app") + "-rolled"
     for node in nodes(recorded()["nodes"]):
         run(["ctr", "-a", str(node.containerd_socket), "-n", "k8s.io", "images", "tag", "--force",
              "docker.io/" + image_tag("django-app"), "docker.io/" + rolled])
-    worker = threading.Thread(target=load, daemon=True)
-    worker.start()
+    scrape = float(parse_duration(settings.scrape_interval))
+    time.sleep(2 * scrape)  # every target scraped after any earlier request: the counts at `started` are complete
+    started = time.time()
+    clients = [threading.Thread(target=load, args=(client,), daemon=True) for client in range(LOAD_THREADS)]
+    for client in clients:
+        client.start()
     try:
         prod.up({"alertmanager": _prod_alertmanager_with_sink(), **SINK_OVERRIDES_DROP, "image": rolled},
                 secrets={WEBHOOK_SECRET: f"http://webhook.{SINK_NAMESPACE}.svc.cluster.local:8080/"})
@@ -313,10 +359,12 @@ def test_a_rolling_update_under_load_loses_no_request_and_no_counter(prod):
         time.sleep(20)
     finally:
         stop.set()
-        worker.join(timeout=10)
-    assert outcomes["ok"] > 50 and outcomes["failed"] == [], outcomes
-    selector = f'namespace="{settings.namespace}",service="{settings.app_name}"'
-    [resets] = query(f"sum(resets(django_http_requests_before_middlewares_total{{{selector}}}[15m]))")
-    assert float(resets["value"][1]) == 0
-    lowest = query(f"min_over_time(sum(rate(django_http_requests_before_middlewares_total{{{selector}}}[1m]))[10m:15s])")
-    assert float(lowest[0]["value"][1]) >= 0
+        for client in clients:
+            client.join(timeout=10)
+    assert not any(client.is_alive() for client in clients)
+    assert sum(served) > 50 and failed == [], (served, failed)
+    wait("only the new pods' targets", lambda: {t["labels"]["pod"] for t in targets(settings)}
+         == {p["metadata"]["name"] for p in app_pods(settings)}, timeout=120)
+    time.sleep(2 * scrape)  # the new pods scraped after the last request
+    counted = counted_since(_index_samples(settings, started - 2 * scrape, time.time()), started)
+    assert abs(counted - sum(served)) <= LOAD_THREADS, (counted, sum(served))
