@@ -2,12 +2,14 @@
 problems naming the argument, two apps beside one Alertmanager cluster with disjoint names, rules and dashboards,
 and outputs that resolve to what the objects say."""
 import json
+import re
 
+import pulumi
 import pytest
 
 from django_observability import AlertmanagerCluster, DjangoApp
 from django_observability.components.arguments import InvalidArguments
-from tests.helpers import RecordingMocks, is_secret, reveal, run_components
+from tests.helpers import ROOT, RecordingMocks, is_secret, reveal, run_components
 
 ROUTING = {"route": {"receiver": "slack"},
            "receivers": [{"name": "slack", "slack_configs": [{"api_url_secret": "slackWebhookUrl",
@@ -88,3 +90,20 @@ def test_alertmanager_credentials_must_match_the_routing():
     assert str(raised.value).splitlines()[1:] == [
         "  credentials: (unset) — lacks slackWebhookUrl, which the routing reads",
         '  credentials: "pagerdutyKey" — is read by no receiver of the routing']
+
+
+def test_the_readmes_program_registers_an_app_and_an_alertmanager():
+    """The ten-line program of the README's first section, as written there, under mocks."""
+    [program] = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)[:1]
+
+    def run() -> dict:
+        pulumi.runtime.set_all_config({"platform:slackWebhookUrl": "https://hooks.example.test/x"},
+                                      ["platform:slackWebhookUrl"])
+        exec(compile(program, "README.md", "exec"), {"__name__": "__main__"})
+        return {}
+
+    mocks, _ = run_components(run)
+    kinds = [resource.typ for resource in mocks.resources]
+    assert kinds.count("django-observability:index:DjangoApp") == 1
+    assert kinds.count("kubernetes:monitoring.coreos.com/v1:Alertmanager") == 1
+    assert kinds.count("kubernetes:apps/v1:Deployment") == 1
