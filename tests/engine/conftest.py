@@ -12,10 +12,10 @@ ENGINE_BUILD_TIMEOUT = 3600
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    """Builds the engine on first use (cached outside the repository), then runs tools/stack.sh.
+    """Builds the engine and its plugins on first use (cached outside the repository), then runs tools/stack.sh.
     `engine.environment(...)` is the environment of such a run, for a test that starts the CLI itself."""
-    built = subprocess.run([str(ROOT / "tools/pulumi-engine.sh")], capture_output=True, text=True,
-                           timeout=ENGINE_BUILD_TIMEOUT)
+    built = subprocess.run([str(ROOT / "tools/build-all.sh"), "engine", "docker-provider"], capture_output=True,
+                           text=True, timeout=ENGINE_BUILD_TIMEOUT)
     assert built.returncode == 0, built.stderr[-4000:]
     home = tmp_path_factory.mktemp("engine")
 
