@@ -96,9 +96,18 @@ swarm_before=""; [ ! -e "$swarm_dir" ] || swarm_before=1
 base=$(mktemp -d /tmp/dobs-rehearsal.XXXXXX)
 clone="$base/clone"
 started=$(date +%s)
+times=()
+summary() {  # each step's time, each part's build time as the new cache recorded it, the total
+  local parts
+  parts=$(cd "$clone" 2>/dev/null && tools/build-all.sh --measured 2>/dev/null || true)
+  log "each part's cold build seconds, as the new cache recorded them:"
+  echo "${parts:-  (nothing was built)}" >&2
+  log "steps: ${times[*]:-none finished}; total $(( $(date +%s) - started ))s"
+}
 cleanup() {
   local status=$? missing=()
   trap - EXIT INT TERM
+  summary
   log "cleaning up"
   if [ -d "$clone/.local-cluster" ]; then (cd "$clone" && make --no-print-directory cluster-down) || true; fi
   if [ -z "$swarm_before" ] && [ -e "$swarm_dir" ]; then (cd "$clone" && make --no-print-directory swarm-down) || true; fi
@@ -128,7 +137,6 @@ if [ ${#remove[@]} -gt 0 ]; then
 fi
 [ ${#kept[@]} -eq 0 ] || log "left installed: ${kept[*]} (removing it would remove other packages too, or --keep-packages)"
 
-times=()
 for command in "${commands[@]}"; do
   log "step: $command (in $clone; its output also in $base/logs)"
   step_started=$(date +%s)
@@ -136,7 +144,3 @@ for command in "${commands[@]}"; do
   times+=("$command: $(( $(date +%s) - step_started ))s")
   log "step done: ${times[-1]}"
 done
-parts=$(cd "$clone" && tools/build-all.sh --measured)
-log "each part's cold build seconds, as the new cache recorded them:"
-echo "${parts:-  (nothing was built)}" >&2
-log "steps: ${times[*]}; total $(( $(date +%s) - started ))s"
