@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check the Debian packages an entry point runs, and install the missing ones, before it does anything else:
 #   tools/install-system-packages.sh --for ENTRY     e.g. --for "make up", --for tools/stack.sh
-#   tools/install-system-packages.sh PART...         the packages of parts (tests, cluster, images, swarm, rehearsal)
+#   tools/install-system-packages.sh PART...         the packages of parts (tests, toolchain, cluster, images, swarm, rehearsal)
 #   tools/install-system-packages.sh --packages ENTRY   print the packages ENTRY needs, one a line, and check nothing
 #   tools/install-system-packages.sh --packages-of PART...   the same for parts
 # tools/system-packages.txt says which part needs which package, the commands that show it is installed, and which
