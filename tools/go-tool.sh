@@ -5,6 +5,7 @@
 #   tools/go-tool.sh --built BINARY  print the path of a built binary and build nothing: one line naming what builds
 #                                    it when it is missing (what deployment steps use; --built --unit UNIT likewise)
 #   tools/go-tool.sh --units         list the units with their measured cold build seconds (tools/build-seconds.txt)
+#   tools/go-tool.sh --key UNIT      print the unit's cache key (its version, and what else it is built from)
 # Versions come from tools/versions.env; the cache is keyed by unit and version, so a built unit takes a second.
 # A unit is built inside a copy of its module (with its own go.mod and go.sum), or, where the module's replace
 # directives point at folders its zip lacks (Kubernetes, prometheus-operator), inside a small wrapper module that
@@ -15,6 +16,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=versions.env
 source "$root/tools/versions.env"
 cache_root=${DJANGO_OBSERVABILITY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/django-observability}
+# CoreDNS with only the plugins the local cluster's Corefile uses (localcluster/manifests/coredns.yaml; a test
+# keeps the two equal), in upstream's order: keyed by that list as well.
+COREDNS_PLUGINS="errors health ready kubernetes cache loadbalance"
+coredns_key="$COREDNS_VERSION-$(sha256sum <<<"$COREDNS_PLUGINS" | cut -c1-8)"
 # The Docker provider is built from this repository's tools/docker-provider: keyed by its sources as well.
 docker_provider_key="$PULUMI_DOCKER_VERSION-$(cat "$root"/tools/docker-provider/{go.mod,go.sum,main.go} \
   "$root"/tools/docker-provider/shim/{go.mod,shim.go} | sha256sum | cut -c1-12)"
@@ -27,7 +32,7 @@ prometheus-operator|$PROMETHEUS_OPERATOR_VERSION|prometheus-operator prometheus-
 kubernetes|$KUBERNETES_VERSION|kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy
 kubectl|$KUBERNETES_VERSION|kubectl
 cni-plugins|$CNI_PLUGINS_VERSION|bridge host-local loopback portmap
-coredns|$COREDNS_VERSION|coredns
+coredns|$coredns_key|coredns
 kube-router|$KUBE_ROUTER_VERSION|kube-router
 helm|$HELM_VERSION|helm
 actionlint|$ACTIONLINT_VERSION|actionlint
@@ -104,8 +109,13 @@ build_unit() {  # build_unit UNIT VERSION OUT
       (cd "$work/m" && go build -trimpath -ldflags "-s -w" -o "$out/" ./plugins/main/bridge ./plugins/ipam/host-local \
         ./plugins/main/loopback ./plugins/meta/portmap) ;;
     coredns)
-      copymod "github.com/coredns/coredns@$version" "$work/m"
-      (cd "$work/m" && go build -trimpath -ldflags "-s -w" -o "$out/coredns" .) ;;
+      # A custom build as CoreDNS documents it: plugin.cfg cut down to the plugins used, then its own generator
+      # (`go generate`) writes the plugin imports and the directive order, then `go build`.
+      copymod "github.com/coredns/coredns@$COREDNS_VERSION" "$work/m"
+      awk -F: -v keep=" $COREDNS_PLUGINS " '/^#/ || NF == 0 || index(keep, " " $1 " ")' "$work/m/plugin.cfg" \
+        >"$work/plugin.cfg"
+      mv "$work/plugin.cfg" "$work/m/plugin.cfg"
+      (cd "$work/m" && go generate coredns.go && go build -trimpath -ldflags "-s -w" -o "$out/coredns" .) ;;
     kube-router)
       copymod "github.com/cloudnativelabs/kube-router/v2@$version" "$work/m"
       (cd "$work/m" && go build -trimpath -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$version" \
@@ -174,10 +184,11 @@ case "${1:-}" in
       echo "$unit $seconds"
     done ;;
   --unit) ensure_unit "${2:?usage: tools/go-tool.sh --unit UNIT}" ;;
+  --key) line=$(unit_line "${2:?usage: tools/go-tool.sh --key UNIT}"); IFS='|' read -r _ version _ <<<"$line"; echo "$version" ;;
   --built)
     if [ "${2:-}" = --unit ]; then unit_line "${3:?usage: tools/go-tool.sh --built --unit UNIT}" >/dev/null; built "$3"
     else unit=$(binary_unit "${2:?usage: tools/go-tool.sh --built BINARY}"); built "$unit" "$2"; fi ;;
-  ""|-*) echo "usage: tools/go-tool.sh BINARY | --unit UNIT | --built BINARY | --built --unit UNIT | --units" >&2; exit 2 ;;
+  ""|-*) echo "usage: tools/go-tool.sh BINARY | --unit UNIT | --built BINARY | --built --unit UNIT | --key UNIT | --units" >&2; exit 2 ;;
   *)
     unit=$(binary_unit "$1")
     dir=$(ensure_unit "$unit")

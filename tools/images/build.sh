@@ -196,12 +196,16 @@ build_django-app() {
 
 measured() { awk -v part="image:$1" '$1 == part {print $2}' "$root/tools/build-seconds.txt"; }
 
-archive_path() {  # the archive of image NAME, keyed by its inputs
-  local name=$1 key recipes
+archive_path() {  # the archive of image NAME, keyed by its inputs: version or app/, the units it packs, the recipes
+  local name=$1 key recipes unit unit_key
   case "$name" in
     django-app) key=$(tree_hash "$root/app") ;;
     *) key=$(tag "$name"); key=${key##*:} ;;
   esac
+  for unit in $(units "$name"); do
+    unit_key=$("$root/tools/go-tool.sh" --key "$unit")
+    [ "$unit_key" = "$key" ] || key+="-$unit_key"
+  done
   recipes=$(tree_hash "$here")
   echo "$cache/$name-$key-$recipes.tar"
 }
