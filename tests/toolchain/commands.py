@@ -24,8 +24,8 @@ BASH_WORDS = frozenset(subprocess.run(["bash", "-c", "compgen -b; compgen -k"], 
                                       check=True).stdout.split())
 WRAPPERS = {"exec", "command", "sudo", "env", "setsid", "nohup", "nsenter", "unshare", "timeout", "xargs", "flock",
             "nice", "time", "stdbuf"}
-"""Commands that run the command after their options: that one counts too."""
-NOT_RUN_HERE = {"chroot": "runs its command inside the image's root filesystem, not the host's"}
+"""Commands that run the command after their options: that one counts too (not chroot, whose command runs inside
+the image's root filesystem)."""
 NOT_NEEDED = {"sudo": "run only when the caller is not root, to become root; a caller who is not root has it",
               "make": "runs the entry point itself: whoever types `make …` has it"}
 """Commands the scripts name that no entry point needs installed, each with the reason."""
@@ -437,7 +437,7 @@ def needs(entry: str) -> Needs:
     packages: dict[str, set[str]] = {}
     uninstalled: dict[str, set[str]] = {}
     paths = {command: command if command.startswith("/") and os.path.exists(command) else shutil.which(command)
-             for command in found.commands if command not in NOT_RUN_HERE and command not in NOT_NEEDED}
+             for command in found.commands if command not in NOT_NEEDED}
     owners = _owners({path for path in paths.values() if path} | {os.path.realpath(p) for p in paths.values() if p})
     for command, path in sorted(paths.items()):
         where = found.commands[command]
