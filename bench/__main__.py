@@ -5,6 +5,7 @@ import signal
 import sys
 
 from bench import alerting, cluster, engine, monitoring, program
+from localcluster import build
 from localcluster.layout import ROOT
 from localrun.alertmanager_cluster import PEER_TIMEOUT
 from localrun.tools import go_tool
@@ -90,7 +91,7 @@ def cluster_section() -> list[str]:
     ours, theirs = cluster.up_against_apply("dev")
     to_scraped = {stack: cluster.make_up_to_scraped(stack) for stack in ("dev", "prod")}
     builds = cluster.cold_build_seconds()
-    recorded = [seconds for _, seconds in builds if seconds is not None]
+    recorded = [seconds for _, seconds, _ in builds if seconds is not None]
     return ["### Local cluster", "", "dev on the local cluster (three nodes), median of 3 run in turns, each until the "
             "Deployment is available:", ""] + _table(
         ["what", "seconds", "× kubectl"],
@@ -99,8 +100,11 @@ def cluster_section() -> list[str]:
         "", "From a stopped cluster to every worker scraped by the operator's Prometheus (`make up`, the toolchain "
         "built): " + ", ".join(f"{stack} {seconds:.0f} s" for stack, seconds in to_scraped.items()) + ".", "",
         "Cold build of each part, as measured when it was built into the cache on this machine (builds ran side by "
-        "side, so each took longer than alone; blank: built before its time was recorded):", ""] + _table(
-        ["part", "seconds"], [[part, seconds if seconds is not None else ""] for part, seconds in builds]) + [
+        "side, so each took longer than alone; blank: built before its time was recorded), beside the committed "
+        "estimate (tools/build-seconds.txt):", ""] + _table(
+        ["part", "seconds", "tools/build-seconds.txt"],
+        [[part, "" if seconds is None else seconds, "" if committed is None else committed]
+         for part, seconds, committed in builds]) + [
         "", f"Sum of the recorded parts: {sum(recorded)} s of build time."]
 
 
@@ -116,6 +120,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="prod", help="the stack whose app the monitoring cost runs")
     args = parser.parse_args(argv)
+    build.require_packages("python -m bench")
+    build.ensure(())  # every part: the bench runs all of them
     # Started in the background, this process inherits SIGINT ignored, and so would every child. The Pulumi CLI
     # stops its plugins with SIGINT and waits 5 s for one that ignores it: each preview would take 5 s longer.
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -15,9 +15,6 @@ from localcluster.layout import ROOT
 from localcluster.where import wait_until_scraped
 from django_observability.settings.loader import load_offline
 
-CACHE_PARTS = "tools/go-tool.sh --units"
-
-
 def _timed(action) -> float:
     started = time.monotonic()
     action()
@@ -82,21 +79,18 @@ def make_up_to_scraped(stack: str = "dev") -> float:
     return seconds
 
 
-def cold_build_seconds() -> list[tuple[str, int | None]]:
-    """Each part's own build time as it was measured when it was built into the cache (None: not built here)."""
-    units = subprocess.run(CACHE_PARTS.split(), cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\n")
-    rows = []
-    engine_dir = Path(subprocess.run([str(ROOT / "tools/pulumi-engine.sh")], capture_output=True, text=True,
-                                     check=True).stdout.strip()).parent
-    rows.append(("Pulumi engine", _seconds(engine_dir / "build-seconds")))
-    for line in filter(None, units):
-        unit = line.split()[0]
-        directory = Path(subprocess.run([str(ROOT / "tools/go-tool.sh"), "--unit", unit], capture_output=True,
-                                        text=True, check=True).stdout.strip())
-        rows.append((unit, _seconds(directory / ".complete")))
-    return rows
+def cold_build_seconds() -> list[tuple[str, int | None, int | None]]:
+    """Each part's cold build seconds as the cache recorded them when it was built (None: built before times were
+    recorded), beside the committed estimate of tools/build-seconds.txt."""
+    recorded = _table(subprocess.run([str(ROOT / "tools/build-all.sh"), "--measured"], capture_output=True,
+                                     text=True, check=True).stdout)
+    committed = _table((ROOT / "tools/build-seconds.txt").read_text())
+    parts = subprocess.run([str(ROOT / "tools/build-all.sh"), "--parts"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    return [(part, recorded.get(part), committed.get(part)) for part in parts]
 
 
-def _seconds(path: Path) -> int | None:
-    text = path.read_text().strip() if path.exists() else ""
-    return int(text) if text.isdigit() else None
+def _table(text: str) -> dict[str, int]:
+    """`part seconds` lines (the format of tools/build-seconds.txt), comments aside."""
+    return {words[0]: int(words[1]) for words in map(str.split, text.splitlines())
+            if len(words) == 2 and not words[0].startswith("#") and words[1].isdigit()}

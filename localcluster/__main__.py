@@ -2,7 +2,8 @@
 import argparse
 import sys
 
-from localcluster import cluster, deploy
+from localcluster import build, cluster, deploy
+from localcluster.build import BuildError
 from localcluster.cluster import ClusterError
 from localcluster.progress import say
 
@@ -15,6 +16,7 @@ def _deploy(stack: str, node_count: int) -> None:
         settings = load_offline(stack).settings
     except SettingsError as error:
         raise ClusterError(str(error)) from None
+    build.ensure(build.DEPLOY)
     cluster.up(node_count)
     deploy.up(stack)
     for app in settings.apps:
@@ -39,18 +41,21 @@ def main() -> int:
         if name in ("up", "deploy"):
             command.add_argument("--nodes", type=int, default=3, choices=range(1, 10), metavar="N")
     args = parser.parse_args()
+    build.require_packages(f"python -m localcluster {args.command}")
     try:
         if args.command == "up":
+            build.ensure(build.CLUSTER)
             cluster.up(args.nodes)
         elif args.command == "deploy":
             _deploy(args.stack, args.nodes)
             return 0
         elif args.command == "destroy":
+            build.ensure(build.ENGINE + ("kubectl",))
             deploy.destroy(args.stack)
         elif args.command == "down":
             cluster.down()
         print(cluster.status())
-    except ClusterError as error:
+    except (ClusterError, BuildError) as error:
         print(f"local cluster: {error}", file=sys.stderr)
         return 1
     return 0

@@ -17,7 +17,6 @@ from localcluster.progress import say, wait_until
 BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl",
             "kube-router", "bridge")
 IMAGES = ("pause", "coredns", "prometheus", "alertmanager", "prometheus-config-reloader", "netcheck")
-REQUIRED_COMMANDS = ("etcd", "containerd", "runc", "ctr", "openssl", "nsenter", "ip", "iptables", "ipset")
 
 
 class ClusterError(Exception):
@@ -25,22 +24,27 @@ class ClusterError(Exception):
 
 
 def _tool(*args: str) -> str:
-    """A tools/ script's output; its progress lines (builds on first use) go on to the terminal."""
-    return subprocess.run([str(ROOT / "tools" / args[0]), *args[1:]], check=True, stdout=subprocess.PIPE, text=True,
-                          timeout=3600).stdout.strip()
+    """A tools/ script's output, which only looks a built part up (the entry point's build step built them: no
+    build ever runs under this timeout); a missing part is its one line."""
+    result = subprocess.run([str(ROOT / "tools" / args[0]), *args[1:]], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, timeout=60)
+    if result.returncode != 0:
+        raise ClusterError(result.stderr.strip().splitlines()[-1] if result.stderr.strip()
+                           else f"tools/{' '.join(args)} failed with exit status {result.returncode}")
+    return result.stdout.strip()
 
 
 @functools.cache
 def binaries() -> dict[str, Path]:
-    """Every binary the cluster runs, built on first use; looked up once per process (nine tools/go-tool.sh calls),
-    since callers poll with it."""
-    found = {name: Path(_tool("go-tool.sh", name)) for name in BINARIES}
-    found["operator-dir"] = Path(_tool("go-tool.sh", "--unit", "prometheus-operator"))
+    """Every binary the cluster runs, as built by the build step (localcluster/build.py); looked up once per
+    process (nine tools/go-tool.sh calls), since callers poll with it."""
+    found = {name: Path(_tool("go-tool.sh", "--built", name)) for name in BINARIES}
+    found["operator-dir"] = Path(_tool("go-tool.sh", "--built", "--unit", "prometheus-operator"))
     return found
 
 
 def image_archives(names: tuple[str, ...] = IMAGES) -> dict[str, Path]:
-    paths = _tool("images/build.sh", *names).splitlines()
+    paths = _tool("images/build.sh", "--built", *names).splitlines()
     return dict(zip(names, map(Path, paths)))
 
 
@@ -67,9 +71,7 @@ def api_ready() -> bool:
 
 
 def up(node_count: int) -> None:
-    missing = [command for command in REQUIRED_COMMANDS if not _which(command)]
-    if missing:
-        subprocess.run([str(ROOT / "tools/install-system-packages.sh"), "cluster"], check=True)
+    """Start the cluster from the parts the build step built (its Debian packages checked by the entry point)."""
     state = recorded()
     if state.get("nodes") and state["nodes"] != node_count and processes.running("kube-apiserver"):
         raise ClusterError(f"the local cluster runs {state['nodes']} node(s), not {node_count}; "
@@ -80,7 +82,7 @@ def up(node_count: int) -> None:
                                "another checkout's local cluster runs; stop it there with `make cluster-down`")
         _clear_remains()
     started = time.monotonic()
-    say(f"local cluster: {node_count} node(s); building or reusing binaries and images")
+    say(f"local cluster: {node_count} node(s), from the built binaries and images")
     found = binaries()
     archives = image_archives()
     tags = {name: image_tag(name) for name in IMAGES}
@@ -198,10 +200,6 @@ def _remove_container_log_links() -> None:
 
 def _sysctl(key: str) -> str:
     return subprocess.run(["sysctl", "-n", key], capture_output=True, text=True, check=True).stdout.strip()
-
-
-def _which(command: str) -> bool:
-    return subprocess.run(["sh", "-c", f"command -v {command}"], capture_output=True).returncode == 0
 
 
 def status() -> str:

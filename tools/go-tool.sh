@@ -2,47 +2,57 @@
 # Print the path of a binary built from its Go module, building its unit into a cache outside the repository first:
 #   tools/go-tool.sh BINARY          e.g. tools/go-tool.sh promtool, tools/go-tool.sh kube-apiserver
 #   tools/go-tool.sh --unit UNIT     build one unit (several binaries at once) and print its directory
-#   tools/go-tool.sh --units         list the units with their cold build estimate in seconds
+#   tools/go-tool.sh --built BINARY  print the path of a built binary and build nothing: one line naming what builds
+#                                    it when it is missing (what deployment steps use; --built --unit UNIT likewise)
+#   tools/go-tool.sh --units         list the units with their measured cold build seconds (tools/build-seconds.txt)
+#   tools/go-tool.sh --key UNIT      print the unit's cache key (its version, and what else it is built from)
 # Versions come from tools/versions.env; the cache is keyed by unit and version, so a built unit takes a second.
 # A unit is built inside a copy of its module (with its own go.mod and go.sum), or, where the module's replace
 # directives point at folders its zip lacks (Kubernetes, prometheus-operator), inside a small wrapper module that
 # pins the replaced modules to released versions. Two callers building one unit wait for each other (flock).
 set -euo pipefail
+shopt -s inherit_errexit
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=versions.env
 source "$root/tools/versions.env"
 cache_root=${DJANGO_OBSERVABILITY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/django-observability}
+# CoreDNS with only the plugins the local cluster's Corefile uses (localcluster/manifests/coredns.yaml; a test
+# keeps the two equal), in upstream's order: keyed by that list as well.
+COREDNS_PLUGINS="errors health ready kubernetes cache loadbalance"
+coredns_key="$COREDNS_VERSION-$(sha256sum <<<"$COREDNS_PLUGINS" | cut -c1-8)"
 # The Docker provider is built from this repository's tools/docker-provider: keyed by its sources as well.
 docker_provider_key="$PULUMI_DOCKER_VERSION-$(cat "$root"/tools/docker-provider/{go.mod,go.sum,main.go} \
   "$root"/tools/docker-provider/shim/{go.mod,shim.go} | sha256sum | cut -c1-12)"
 # The YAML language host is built with tools/pulumi-yaml/ (a method it lacks, its schema loader): keyed by it as well.
 pulumi_yaml_key="$PULUMI_YAML_VERSION-$(cat "$root"/tools/pulumi-yaml/* | sha256sum | cut -c1-12)"
 
-# unit | version | cold seconds on 2 cores | binaries
+# unit | version | binaries (each unit's cold build seconds: tools/build-seconds.txt)
 UNITS="
-prometheus|$PROMETHEUS_VERSION|150|prometheus promtool
-alertmanager|$ALERTMANAGER_VERSION|45|alertmanager amtool
-prometheus-operator|$PROMETHEUS_OPERATOR_VERSION|130|prometheus-operator prometheus-config-reloader
-kubernetes|$KUBERNETES_VERSION|480|kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy
-kubectl|$KUBERNETES_VERSION|60|kubectl
-cni-plugins|$CNI_PLUGINS_VERSION|15|bridge host-local loopback portmap
-coredns|$COREDNS_VERSION|420|coredns
-kube-router|$KUBE_ROUTER_VERSION|110|kube-router
-helm|$HELM_VERSION|90|helm
-actionlint|$ACTIONLINT_VERSION|30|actionlint
-kube-score|$KUBE_SCORE_VERSION|90|kube-score
-docker-provider|$docker_provider_key|250|pulumi-resource-docker
-pulumi-yaml|$pulumi_yaml_key|120|pulumi-language-yaml
+prometheus|$PROMETHEUS_VERSION|prometheus promtool
+alertmanager|$ALERTMANAGER_VERSION|alertmanager amtool
+prometheus-operator|$PROMETHEUS_OPERATOR_VERSION|prometheus-operator prometheus-config-reloader
+kubernetes|$KUBERNETES_VERSION|kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy
+kubectl|$KUBERNETES_VERSION|kubectl
+cni-plugins|$CNI_PLUGINS_VERSION|bridge host-local loopback portmap
+coredns|$coredns_key|coredns
+kube-router|$KUBE_ROUTER_VERSION|kube-router
+helm|$HELM_VERSION|helm
+actionlint|$ACTIONLINT_VERSION|actionlint
+kube-score|$KUBE_SCORE_VERSION|kube-score
+docker-provider|$docker_provider_key|pulumi-resource-docker
+pulumi-yaml|$pulumi_yaml_key|pulumi-language-yaml
 "
 
 log() { echo "go-tool: [$(date +%H:%M:%S)] $*" >&2; }
 unit_line() { grep "^$1|" <<<"$UNITS" || { echo "go-tool: unknown unit $1" >&2; exit 2; }; }
-unit_of() { awk -F'|' -v b="$1" '{n=split($4,a," "); for(i=1;i<=n;i++) if(a[i]==b) print $1}' <<<"$UNITS"; }
+unit_of() { awk -F'|' -v b="$1" '{n=split($3,a," "); for(i=1;i<=n;i++) if(a[i]==b) print $1}' <<<"$UNITS"; }
+measured() { awk -v part="$1" '$1 == part {print $2}' "$root/tools/build-seconds.txt"; }
+unit_dir() { local line version; line=$(unit_line "$1"); IFS='|' read -r _ version _ <<<"$line"; echo "$cache_root/$1-$version"; }
 
 moddir() {
   go mod download -json "$1" | python3 -c 'import json,sys;d=json.load(sys.stdin);e=d.get("Error");print(d["Dir"]) if not e else sys.exit(e)'
 }
-copymod() { mkdir -p "$(dirname "$2")"; cp -r "$(moddir "$1")" "$2"; chmod -R u+w "$2"; }
+copymod() { local dir; dir=$(moddir "$1"); mkdir -p "$(dirname "$2")"; cp -r "$dir" "$2"; chmod -R u+w "$2"; }
 
 wrapper() {  # wrapper DIR MODULE VERSION [replaced-module=version ...]
   local dir=$1 module=$2 version=$3; shift 3
@@ -52,11 +62,12 @@ wrapper() {  # wrapper DIR MODULE VERSION [replaced-module=version ...]
 }
 
 kubernetes_build() {  # kubernetes_build VERSION OUT COMMAND...: k8s.io/kubernetes commands, every staging module pinned
-  local version=$1 out=$2 mod staging=() minor pkg ld="-s -w" commands=()
+  local version=$1 out=$2 gomod replaced mod staging=() minor pkg ld="-s -w" commands=()
   shift 2
   minor=${version#v1.}; minor=${minor%%.*}
-  for mod in $(sed -n 's/^\s*\(k8s.io\/[a-z-]*\) => .*/\1/p' "$(go mod download -json "k8s.io/kubernetes@$version" \
-      | python3 -c 'import json,sys;print(json.load(sys.stdin)["GoMod"])')"); do
+  gomod=$(go mod download -json "k8s.io/kubernetes@$version" | python3 -c 'import json,sys;print(json.load(sys.stdin)["GoMod"])')
+  replaced=$(sed -n 's/^\s*\(k8s.io\/[a-z-]*\) => .*/\1/p' "$gomod")
+  for mod in $replaced; do
     staging+=("$mod=$KUBERNETES_STAGING_VERSION")
   done
   wrapper "$work/w" k8s.io/kubernetes "$version" "${staging[@]}"
@@ -101,8 +112,13 @@ build_unit() {  # build_unit UNIT VERSION OUT
       (cd "$work/m" && go build -trimpath -ldflags "-s -w" -o "$out/" ./plugins/main/bridge ./plugins/ipam/host-local \
         ./plugins/main/loopback ./plugins/meta/portmap) ;;
     coredns)
-      copymod "github.com/coredns/coredns@$version" "$work/m"
-      (cd "$work/m" && go build -trimpath -ldflags "-s -w" -o "$out/coredns" .) ;;
+      # A custom build as CoreDNS documents it: plugin.cfg cut down to the plugins used, then its own generator
+      # (`go generate`) writes the plugin imports and the directive order, then `go build`.
+      copymod "github.com/coredns/coredns@$COREDNS_VERSION" "$work/m"
+      awk -F: -v keep=" $COREDNS_PLUGINS " '/^#/ || NF == 0 || index(keep, " " $1 " ")' "$work/m/plugin.cfg" \
+        >"$work/plugin.cfg"
+      mv "$work/plugin.cfg" "$work/m/plugin.cfg"
+      (cd "$work/m" && go generate coredns.go && go build -trimpath -ldflags "-s -w" -o "$out/coredns" .) ;;
     kube-router)
       copymod "github.com/cloudnativelabs/kube-router/v2@$version" "$work/m"
       (cd "$work/m" && go build -trimpath -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$version" \
@@ -130,9 +146,9 @@ build_unit() {  # build_unit UNIT VERSION OUT
 }
 
 ensure_unit() {  # print the unit's directory, building it first if needed
-  local unit=$1 line version estimate dir started
+  local unit=$1 line version dir started seconds
   line=$(unit_line "$unit")
-  IFS='|' read -r _ version estimate _ <<<"$line"
+  IFS='|' read -r _ version _ <<<"$line"
   dir="$cache_root/$unit-$version"
   if [ ! -f "$dir/.complete" ]; then
     mkdir -p "$cache_root"
@@ -142,24 +158,48 @@ ensure_unit() {  # print the unit's directory, building it first if needed
       command -v go >/dev/null || { echo "go-tool: Go is required to build $unit (no prebuilt binary can be fetched)" >&2; exit 1; }
       export GOWORK=off CGO_ENABLED=0 GOFLAGS="-modcacherw -mod=mod" GOTOOLCHAIN=local
       started=$(date +%s)
-      log "building $unit $version (about ${estimate}s cold on 2 cores)"
+      seconds=$(measured "$unit")
+      log "building $unit $version (about ${seconds}s cold, measured: tools/build-seconds.txt)"
       rm -rf "$dir"; mkdir -p "$dir"
       build_unit "$unit" "$version" "$dir"
       # The build's own duration, for `make bench`'s table of cold build times.
-      echo "$(( $(date +%s) - started ))" >"$dir/.complete"
-      log "built $unit $version in $(cat "$dir/.complete")s"
+      seconds=$(( $(date +%s) - started ))
+      echo "$seconds" >"$dir/.complete"
+      log "built $unit $version in ${seconds}s"
     fi
     exec 9>&-
   fi
   echo "$dir"
 }
 
+binary_unit() {  # the unit that builds binary $1
+  local unit
+  unit=$(unit_of "$1")
+  [ -n "$unit" ] || { echo "go-tool: no unit builds $1" >&2; exit 2; }
+  echo "$unit"
+}
+
+built() {  # built UNIT [BINARY]: print the built unit's directory (or binary), or name what builds it
+  local dir
+  dir=$(unit_dir "$1")
+  [ -f "$dir/.complete" ] || { echo "go-tool: ${2:-$1} is not built: tools/build-all.sh $1 builds it" >&2; exit 1; }
+  echo "$dir${2:+/$2}"
+}
+
 case "${1:-}" in
-  --units) awk -F'|' 'NF {print $1, $3}' <<<"$UNITS" ;;
+  --units)
+    for unit in $(awk -F'|' 'NF {print $1}' <<<"$UNITS"); do
+      seconds=$(measured "$unit")
+      echo "$unit $seconds"
+    done ;;
   --unit) ensure_unit "${2:?usage: tools/go-tool.sh --unit UNIT}" ;;
-  ""|-*) echo "usage: tools/go-tool.sh BINARY | --unit UNIT | --units" >&2; exit 2 ;;
+  --key) line=$(unit_line "${2:?usage: tools/go-tool.sh --key UNIT}"); IFS='|' read -r _ version _ <<<"$line"; echo "$version" ;;
+  --built)
+    if [ "${2:-}" = --unit ]; then unit_line "${3:?usage: tools/go-tool.sh --built --unit UNIT}" >/dev/null; built "$3"
+    else unit=$(binary_unit "${2:?usage: tools/go-tool.sh --built BINARY}"); built "$unit" "$2"; fi ;;
+  ""|-*) echo "usage: tools/go-tool.sh BINARY | --unit UNIT | --built BINARY | --built --unit UNIT | --key UNIT | --units" >&2; exit 2 ;;
   *)
-    unit=$(unit_of "$1")
-    [ -n "$unit" ] || { echo "go-tool: no unit builds $1" >&2; exit 2; }
-    echo "$(ensure_unit "$unit")/$1" ;;
+    unit=$(binary_unit "$1")
+    dir=$(ensure_unit "$unit")
+    echo "$dir/$1" ;;
 esac

@@ -2,6 +2,7 @@
 # Provide the Pulumi engine binaries this project needs, built from Go modules only.
 #
 #   tools/pulumi-engine.sh            print the directory holding the binaries (build it first if needed)
+#   tools/pulumi-engine.sh --built    print it if the engine is built, or say in one line what builds it (exit 1)
 #
 # The directory holds `pulumi`, `pulumi-language-python`, `pulumi-language-python-exec` and
 # `pulumi-resource-kubernetes`. An ordinary Pulumi install on PATH whose version equals PULUMI_VERSION is used
@@ -17,6 +18,7 @@
 # dependencies, which must not turn the folder into a virtual environment. The patch is keyed on its own, so that
 # changing it rebuilds the host alone (seconds) rather than the engine.
 set -euo pipefail
+shopt -s inherit_errexit
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=versions.env
@@ -28,8 +30,9 @@ K8S_SDK_FOR_REPLACE=$PULUMI_KUBERNETES_SDK_FOR_REPLACE
 
 log() { echo "pulumi-engine: $*" >&2; }
 
-if command -v pulumi >/dev/null 2>&1 && [ "$(pulumi version 2>/dev/null)" = "v$PULUMI_VERSION" ]; then
-  dirname "$(command -v pulumi)"
+ambient=$(command -v pulumi 2>/dev/null || true)
+if [ -n "$ambient" ] && [ "$("$ambient" version 2>/dev/null || true)" = "v$PULUMI_VERSION" ]; then
+  dirname "$ambient"
   exit 0
 fi
 
@@ -42,6 +45,10 @@ langhost_built() { [ -x "$bin/pulumi-language-python" ] && [ "$(cat "$bin/pulumi
 if built && langhost_built; then
   echo "$bin"
   exit 0
+fi
+if [ "${1:-}" = --built ]; then
+  log "the Pulumi engine is not built: tools/build-all.sh engine builds it (make tools builds every part)"
+  exit 1
 fi
 
 # Two callers wait for each other instead of building twice into one folder.
@@ -61,12 +68,18 @@ work="$cache_root/$key/src"
 rm -rf "$work"; mkdir -p "$work" "$bin"
 
 moddir() { go mod download -json "$1" | python3 -c 'import json,sys;d=json.load(sys.stdin);e=d.get("Error");print(d["Dir"]) if not e else sys.exit(e)'; }
-copymod() { rm -rf "$2"; mkdir -p "$(dirname "$2")"; cp -r "$1" "$2"; chmod -R u+w "$2"; }
-step() { log "[$(date +%H:%M:%S)] $*"; }
+copymod() {  # copymod MODULE@VERSION DIR: a writable copy of a module from the module cache
+  local dir
+  dir=$(moddir "$1")
+  rm -rf "$2"; mkdir -p "$(dirname "$2")"; cp -r "$dir" "$2"; chmod -R u+w "$2"
+}
+started=$(date +%s)
+estimate=$(awk '$1 == "engine" {print $2}' "$root/tools/build-seconds.txt")
+step() { log "[$(date +%H:%M:%S)] $* ($(( $(date +%s) - started ))s of about ${estimate}s cold, measured: tools/build-seconds.txt)"; }
 
 build_langhost() {
-  step "building pulumi-language-python from sdk/v3 v$LANGHOST_SDK_VERSION, patched (about 1 minute cold)"
-  copymod "$(moddir github.com/pulumi/pulumi/sdk/v3@v$LANGHOST_SDK_VERSION)" "$work/langhost"
+  step "building pulumi-language-python from sdk/v3 v$LANGHOST_SDK_VERSION, patched"
+  copymod "github.com/pulumi/pulumi/sdk/v3@v$LANGHOST_SDK_VERSION" "$work/langhost"
   (cd "$work/langhost" && git apply -p1 "$root/tools/python-langhost/main.go.patch")
   cp "$root/tools/python-langhost/program_info.go" "$work/langhost/python/cmd/pulumi-language-python/"
   (cd "$work/langhost" && go build -trimpath -tags osusergo \
@@ -84,28 +97,28 @@ if built; then  # only the language host's patch changed
   exit 0
 fi
 
-started=$(date +%s)
 step "downloading pulumi sdk/pkg v$PULUMI_VERSION"
-copymod "$(moddir github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION)" "$work/pulumi/sdk"
-copymod "$(moddir github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION)" "$work/pulumi/pkg"
+copymod "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" "$work/pulumi/sdk"
+copymod "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" "$work/pulumi/pkg"
 version_flags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
-step "building pulumi (about 8 minutes cold on two cores)"
+step "building pulumi"
 (cd "$work/pulumi/pkg" && go build -trimpath -tags osusergo,grpcnotrace -ldflags "$version_flags" -o "$bin/pulumi" ./cmd/pulumi)
 
 build_langhost
 install -m 0755 "$work/pulumi/sdk/python/cmd/pulumi-language-python-exec" "$bin/"
 
 step "downloading pulumi-kubernetes provider $K8S_VERSION"
-copymod "$(moddir github.com/pulumi/pulumi-kubernetes/provider/v4@$K8S_PROVIDER_PSEUDO)" "$work/k8s/provider"
-copymod "$(moddir github.com/pulumi/pulumi-kubernetes/sdk/v4@$K8S_SDK_FOR_REPLACE)" "$work/k8s/sdk"
-step "generating the provider schema (about 1 minute cold)"
+copymod "github.com/pulumi/pulumi-kubernetes/provider/v4@$K8S_PROVIDER_PSEUDO" "$work/k8s/provider"
+copymod "github.com/pulumi/pulumi-kubernetes/sdk/v4@$K8S_SDK_FOR_REPLACE" "$work/k8s/sdk"
+step "generating the provider schema"
 (cd "$work/k8s/provider/cmd/pulumi-resource-kubernetes" && VERSION=$K8S_VERSION go run ./generate.go)
-step "building pulumi-resource-kubernetes (about 5 minutes cold)"
+step "building pulumi-resource-kubernetes"
 (cd "$work/k8s/provider" && go build -trimpath \
    -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_VERSION" \
    -o "$bin/pulumi-resource-kubernetes" ./cmd/pulumi-resource-kubernetes)
 
 rm -rf "$work"
-echo "$(( $(date +%s) - started ))" >"$cache_root/$key/build-seconds"   # read by `make bench`
-step "done: $bin"
+seconds=$(( $(date +%s) - started ))
+echo "$seconds" >"$cache_root/$key/build-seconds"   # read by `tools/build-all.sh --measured`
+log "[$(date +%H:%M:%S)] built in ${seconds}s: $bin"
 echo "$bin"

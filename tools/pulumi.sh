@@ -7,11 +7,14 @@
 # With the engine built by tools/pulumi-engine.sh, plugins come only from .pulumi-home/ (the kubernetes and docker plugins are
 # installed there from their builds), never downloaded. Render mode (DJANGO_OBSERVABILITY_RENDER_DIR) must never
 # reach a cluster, so the provider then gets an empty HOME and no KUBECONFIG or in-cluster variables.
+# It builds nothing: a missing engine or plugin is one line naming what builds it (`tools/build-all.sh engine
+# docker-provider`; tools/stack.sh and `make up` run that first), so no caller's timeout ever covers a build.
 set -euo pipefail
+shopt -s inherit_errexit
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=versions.env
 source "$root/tools/versions.env"
-engine_bin=$("$root/tools/pulumi-engine.sh")
+engine_bin=$("$root/tools/pulumi-engine.sh" --built)
 
 export PATH="$engine_bin:$root/.venv/bin:$PATH"
 export PULUMI_BACKEND_URL="${DJANGO_OBSERVABILITY_BACKEND_URL:-file://$root/.pulumi-state}"
@@ -28,10 +31,14 @@ if [ -x "$engine_bin/pulumi-resource-kubernetes" ]; then
   export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
   install_plugin kubernetes "$PULUMI_KUBERNETES_VERSION" "$engine_bin/pulumi-resource-kubernetes"
   # The Docker provider of Swarm stacks, built here from Go modules (tools/docker-provider/).
-  install_plugin docker "$PULUMI_DOCKER_VERSION" "$("$root/tools/go-tool.sh" pulumi-resource-docker)"
-  # The YAML language host of Pulumi YAML programs (examples/), built here from Go modules (unit pulumi-yaml). The CLI
-  # looks for its bundled language hosts beside itself and refuses to install one as a plugin: it is linked in there.
-  ln -sfn "$("$root/tools/go-tool.sh" pulumi-language-yaml)" "$engine_bin/pulumi-language-yaml"
+  docker_plugin=$("$root/tools/go-tool.sh" --built pulumi-resource-docker)
+  install_plugin docker "$PULUMI_DOCKER_VERSION" "$docker_plugin"
+  # The YAML language host of Pulumi YAML programs (examples/), built here from Go modules (unit pulumi-yaml), when it
+  # is built. The CLI looks for its bundled language hosts beside itself and refuses to install one as a plugin: it
+  # is linked in there.
+  if yaml_host=$("$root/tools/go-tool.sh" --built pulumi-language-yaml 2>/dev/null); then
+    ln -sfn "$yaml_host" "$engine_bin/pulumi-language-yaml"
+  fi
 fi
 if [ -n "${DJANGO_OBSERVABILITY_RENDER_DIR:-}" ]; then
   unset KUBECONFIG KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT

@@ -2,6 +2,7 @@
 import argparse
 import sys
 
+from localcluster import build
 from localcluster.cluster import running
 from django_observability.settings.loader import load_offline
 from tests.e2e import alertmanager_cluster, scrape
@@ -11,7 +12,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stack", default="dev")
     args = parser.parse_args(argv)
+    build.require_packages("python -m tests.e2e.demo")
     settings = load_offline(args.stack).settings
+    build.ensure(build.CLUSTER)
     # The scrape jobs come from prometheus-operator on the local cluster (started here if it does not run).
     with running():
         for mode in ("per-worker-ports", "multiprocess"):

@@ -5,18 +5,15 @@ from pathlib import Path
 
 import pytest
 
+from localcluster import build
 from tests.helpers import ROOT
-
-ENGINE_BUILD_TIMEOUT = 3600
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    """Builds the engine on first use (cached outside the repository), then runs tools/stack.sh.
+    """Builds the engine and its plugins on first use (cached outside the repository), then runs tools/stack.sh.
     `engine.environment(...)` is the environment of such a run, for a test that starts the CLI itself."""
-    built = subprocess.run([str(ROOT / "tools/pulumi-engine.sh")], capture_output=True, text=True,
-                           timeout=ENGINE_BUILD_TIMEOUT)
-    assert built.returncode == 0, built.stderr[-4000:]
+    build.ensure(build.ENGINE)
     home = tmp_path_factory.mktemp("engine")
 
     def environment(stack: str, render_dir: Path | None = None, env: dict | None = None) -> dict:

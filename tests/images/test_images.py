@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from localcluster.build import ensure
 from tests.helpers import ROOT
 from localrun.processes import HOST, Process, free_port_block, http, wait_until
 
@@ -40,7 +41,9 @@ EXPECTED = {
 
 
 def build(*names: str) -> list[Path]:
-    built = subprocess.run([BUILD, *names], capture_output=True, text=True, timeout=1800)
+    """The archives, built by the build step first when missing (so an interrupted build leaves nothing running)."""
+    ensure(tuple(f"image:{name}" for name in names))
+    built = subprocess.run([BUILD, "--built", *names], capture_output=True, text=True, timeout=60)
     assert built.returncode == 0, built.stderr[-3000:]
     return [Path(line) for line in built.stdout.splitlines()]
 

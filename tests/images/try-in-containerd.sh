@@ -8,7 +8,9 @@
 # pause stopping on SIGTERM. Everything it starts (containerd, shims, containers, cgroups, mounts) it removes on exit.
 # Needs root; builds the images first if missing (tools/images/build.sh).
 set -euo pipefail
+shopt -s inherit_errexit
 root=$(cd "$(dirname "$0")/../.." && pwd)
+"$root/tools/install-system-packages.sh" --for tests/images/try-in-containerd.sh
 build="$root/tools/images/build.sh"
 log() { echo "try-in-containerd: [$(date +%H:%M:%S)] $*" >&2; }
 fail() {
@@ -18,8 +20,9 @@ fail() {
 }
 
 log "building the images if missing (cached: a second; cold: about 5 minutes)"
-if [ $# -gt 0 ]; then names=(netcheck "$@"); else mapfile -t names < <("$build" --names); fi
-mapfile -t archives < <("$build" "${names[@]}")
+if [ $# -gt 0 ]; then names=(netcheck "$@"); else listed=$("$build" --names); mapfile -t names <<<"$listed"; fi
+listed=$("$build" "${names[@]}")
+mapfile -t archives <<<"$listed"
 
 tmp=$(mktemp -d /tmp/images-containerd.XXXXXX)
 sock="$tmp/containerd.sock"

@@ -4,13 +4,19 @@
 #   tools/images/build.sh NAME...      print each image's archive, one a line, building it first if missing
 #   tools/images/build.sh --tag NAME   print the image reference NAME is saved under
 #   tools/images/build.sh --names      print the image names
+#   tools/images/build.sh --built NAME...   print each archive if it is built, or say in one line what builds it
+#   tools/images/build.sh --units NAME print the tools/go-tool.sh units whose binaries the image packs
 # Archives live in a cache outside the repository, keyed by the image's inputs: the version it packs (or a content
 # hash of app/ for the Django app) and a content hash of this folder (the recipes). A cached image takes a second.
-# Two callers building one image wait for each other (flock). Building needs root (file owners, chroot).
+# Two callers building one image wait for each other (flock). Building needs root (file owners, chroot). Each build
+# records its seconds beside the archive (ARCHIVE.seconds, for `tools/build-all.sh --measured`); its estimate comes
+# from tools/build-seconds.txt. A failed step stops the build with its cause.
 set -euo pipefail
+shopt -s inherit_errexit
 umask 022
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+"$root/tools/install-system-packages.sh" --for tools/images/build.sh
 # shellcheck source=../versions.env
 source "$root/tools/versions.env"
 cache=${DJANGO_OBSERVABILITY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/django-observability}/images
@@ -31,19 +37,37 @@ tree_hash() { tree_tar "$1" | sha256sum | cut -c1-12; }
 prometheus_release() { local rest=${1#v0.3}; echo "v3.$((10#${rest%%.*})).${rest#*.}"; }
 
 tag() {
+  local part
   case "$1" in
     pause) echo "django-observability/pause:$PAUSE_VERSION" ;;
     netcheck) echo "django-observability/netcheck:$NETCHECK_VERSION" ;;
-    prometheus) echo "prom/prometheus:$(prometheus_release "$PROMETHEUS_VERSION")" ;;
+    prometheus) part=$(prometheus_release "$PROMETHEUS_VERSION"); echo "prom/prometheus:$part" ;;
     alertmanager) echo "prom/alertmanager:$ALERTMANAGER_VERSION" ;;
     prometheus-config-reloader) echo "django-observability/prometheus-config-reloader:$PROMETHEUS_OPERATOR_VERSION" ;;
     coredns) echo "django-observability/coredns:$COREDNS_VERSION" ;;
-    django-app) echo "django-observability/django-app:local-$(tree_hash "$root/app")" ;;
+    django-app) part=$(tree_hash "$root/app"); echo "django-observability/django-app:local-$part" ;;
     *) echo "images: unknown image $1 (one of: $NAMES)" >&2; exit 2 ;;
   esac
 }
 
 go_tool() { "$root/tools/go-tool.sh" "$1"; }
+# The Go units each image packs binaries of (none: the image needs no unit).
+units() {
+  case "$1" in
+    prometheus) echo prometheus ;;
+    alertmanager) echo alertmanager ;;
+    prometheus-config-reloader) echo prometheus-operator ;;
+    coredns) echo coredns ;;
+  esac
+}
+binaries() {  # binaries DIR NAME...: copy each built binary into DIR, stopping at the first that cannot be built
+  local dir=$1 name path
+  shift
+  for name in "$@"; do
+    path=$(go_tool "$name")
+    cp "$path" "$dir/"
+  done
+}
 
 # The files every image has: the users its processes run as, name lookup through /etc/hosts first, a /tmp.
 base_files() {
@@ -64,8 +88,9 @@ go_program() {  # go_program DIR OUT
 data_dir() { mkdir -p "$1"; chown 65534:65534 "$1"; }
 
 pack() {  # pack ROOTFS NAME ARCHIVE [pack.py options]
-  local rootfs=$1 name=$2 archive=$3; shift 3
-  python3 "$here/pack.py" "$rootfs" "$(tag "$name")" "$archive" "$@"
+  local rootfs=$1 name=$2 archive=$3 reference; shift 3
+  reference=$(tag "$name")
+  python3 "$here/pack.py" "$rootfs" "$reference" "$archive" "$@"
 }
 
 build_pause() {
@@ -85,7 +110,7 @@ build_netcheck() {
 build_prometheus() {
   base_files "$1"
   mkdir -p "$1/bin" "$1/etc/prometheus"
-  cp "$(go_tool prometheus)" "$(go_tool promtool)" "$1/bin/"
+  binaries "$1/bin" prometheus promtool
   printf '%s\n' 'global: {scrape_interval: 15s}' 'scrape_configs:' '  - job_name: prometheus' \
     '    static_configs: [{targets: ["localhost:9090"]}]' >"$1/etc/prometheus/prometheus.yml"
   data_dir "$1/prometheus"
@@ -96,7 +121,7 @@ build_prometheus() {
 build_alertmanager() {
   base_files "$1"
   mkdir -p "$1/bin" "$1/etc/alertmanager"
-  cp "$(go_tool alertmanager)" "$(go_tool amtool)" "$1/bin/"
+  binaries "$1/bin" alertmanager amtool
   printf '%s\n' 'route: {receiver: "null"}' 'receivers: [{name: "null"}]' >"$1/etc/alertmanager/alertmanager.yml"
   data_dir "$1/alertmanager"
   pack "$1" alertmanager "$2" --entrypoint '["/bin/alertmanager"]' --user 65534:65534 --workdir /alertmanager \
@@ -106,13 +131,13 @@ build_alertmanager() {
 build_prometheus-config-reloader() {
   base_files "$1"
   mkdir -p "$1/bin"
-  cp "$(go_tool prometheus-config-reloader)" "$1/bin/"
+  binaries "$1/bin" prometheus-config-reloader
   pack "$1" prometheus-config-reloader "$2" --entrypoint '["/bin/prometheus-config-reloader"]' --user 65534:65534
 }
 
 build_coredns() {
   base_files "$1"
-  cp "$(go_tool coredns)" "$1/coredns"
+  binaries "$1" coredns
   # As upstream: a non-root server that may still bind port 53, through a file capability.
   setcap cap_net_bind_service=+ep "$1/coredns"
   pack "$1" coredns "$2" --entrypoint '["/coredns"]' --user 65532:65532 --expose 53 --expose 53/udp
@@ -147,8 +172,9 @@ debian_base() {
 }
 
 build_django-app() {
-  local rootfs=$1 python
-  tar --numeric-owner -xpf "$(debian_base)" -C "$rootfs"
+  local rootfs=$1 base python
+  base=$(debian_base)
+  tar --numeric-owner -xpf "$base" -C "$rootfs"
   python=$(chroot "$rootfs" python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
   # Wheels are fetched by this machine's pip (its index and certificates); the image's pip installs them offline.
   log "django-app: the venv from app/requirements.txt (about 15 s)"
@@ -168,21 +194,25 @@ build_django-app() {
     --env PYTHONDONTWRITEBYTECODE=1 --env PYTHONUNBUFFERED=1 --env DJANGO_DB_PATH=/tmp/reference-app.sqlite3
 }
 
-estimate() {
-  case "$1" in
-    django-app) echo "about 25 s, plus about 100 s once for the Debian base" ;;
-    pause|netcheck) echo "a few seconds" ;;
-    *) echo "a few seconds once its binaries are built" ;;
-  esac
-}
+measured() { awk -v part="image:$1" '$1 == part {print $2}' "$root/tools/build-seconds.txt"; }
 
-archive() {  # print the archive of image NAME, building it first if missing
-  local name=$1 key started archive
+archive_path() {  # the archive of image NAME, keyed by its inputs: version or app/, the units it packs, the recipes
+  local name=$1 key recipes unit unit_key
   case "$name" in
     django-app) key=$(tree_hash "$root/app") ;;
     *) key=$(tag "$name"); key=${key##*:} ;;
   esac
-  archive="$cache/$name-$key-$(tree_hash "$here").tar"
+  for unit in $(units "$name"); do
+    unit_key=$("$root/tools/go-tool.sh" --key "$unit")
+    [ "$unit_key" = "$key" ] || key+="-$unit_key"
+  done
+  recipes=$(tree_hash "$here")
+  echo "$cache/$name-$key-$recipes.tar"
+}
+
+archive() {  # print the archive of image NAME, building it first if missing
+  local name=$1 started archive reference seconds
+  archive=$(archive_path "$name")
   if [ ! -f "$archive" ]; then
     mkdir -p "$cache"
     exec 9>"$archive.lock"
@@ -192,12 +222,16 @@ archive() {  # print the archive of image NAME, building it first if missing
       work=$(mktemp -d "$cache/.build-$name-XXXXXX")
       trap 'rm -rf "$work"' EXIT
       started=$(date +%s)
-      log "building $name as $(tag "$name") ($(estimate "$name"))"
+      reference=$(tag "$name")
+      seconds=$(measured "$name")
+      log "building $name as $reference (about ${seconds}s cold, measured: tools/build-seconds.txt)"
       mkdir -m 755 "$work/rootfs"
       "build_$name" "$work/rootfs" "$archive"
       rm -rf "$work"
       trap - EXIT
-      log "built $name in $(( $(date +%s) - started ))s: $archive"
+      seconds=$(( $(date +%s) - started ))
+      echo "$seconds" >"$archive.seconds"
+      log "built $name in ${seconds}s: $archive"
     fi
     exec 9>&-
   fi
@@ -207,6 +241,15 @@ archive() {  # print the archive of image NAME, building it first if missing
 case "${1:-}" in
   --names) tr ' ' '\n' <<<"$NAMES" ;;
   --tag) tag "${2:?usage: tools/images/build.sh --tag NAME}" ;;
-  ""|-*) echo "usage: tools/images/build.sh NAME... | --tag NAME | --names   (names: $NAMES)" >&2; exit 2 ;;
+  --units) tag "${2:?usage: tools/images/build.sh --units NAME}" >/dev/null; units "$2" ;;
+  --built)
+    shift
+    for name in "$@"; do
+      tag "$name" >/dev/null
+      path=$(archive_path "$name")
+      [ -f "$path" ] || { echo "images: $name is not built: tools/build-all.sh image:$name builds it" >&2; exit 1; }
+      echo "$path"
+    done ;;
+  ""|-*) echo "usage: tools/images/build.sh NAME... | --built NAME... | --tag NAME | --units NAME | --names   (names: $NAMES)" >&2; exit 2 ;;
   *) for name in "$@"; do tag "$name" >/dev/null; archive "$name"; done ;;
 esac
