@@ -13,6 +13,7 @@
 set -euo pipefail
 shopt -s inherit_errexit
 root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/tools/install-system-packages.sh" --for tools/go-tool.sh
 # shellcheck source=versions.env
 source "$root/tools/versions.env"
 cache_root=${DJANGO_OBSERVABILITY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/django-observability}

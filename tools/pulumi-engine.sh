@@ -21,6 +21,7 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/tools/install-system-packages.sh" --for tools/pulumi-engine.sh
 # shellcheck source=versions.env
 source "$root/tools/versions.env"
 LANGHOST_SDK_VERSION=$PULUMI_LANGHOST_SDK_VERSION
@@ -41,7 +42,11 @@ key="pulumi-$PULUMI_VERSION-langhost-$LANGHOST_SDK_VERSION-k8s-$K8S_VERSION"
 bin="$cache_root/$key/bin"
 langhost_patch=$(cat "$root"/tools/python-langhost/* | sha256sum | cut -c1-12)
 built() { [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-resource-kubernetes" ] && [ -f "$bin/pulumi-language-python-exec" ]; }
-langhost_built() { [ -x "$bin/pulumi-language-python" ] && [ "$(cat "$bin/pulumi-language-python.patch" 2>/dev/null)" = "$langhost_patch" ]; }
+langhost_built() {  # the host is built, from the patch as it is now
+  local recorded=""
+  [ -x "$bin/pulumi-language-python" ] && [ -f "$bin/pulumi-language-python.patch" ] \
+    && read -r recorded <"$bin/pulumi-language-python.patch" && [ "$recorded" = "$langhost_patch" ]
+}
 if built && langhost_built; then
   echo "$bin"
   exit 0

@@ -12,6 +12,7 @@
 set -euo pipefail
 shopt -s inherit_errexit
 root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/tools/install-system-packages.sh" --for tools/pulumi.sh
 # shellcheck source=versions.env
 source "$root/tools/versions.env"
 engine_bin=$("$root/tools/pulumi-engine.sh" --built)

@@ -4,6 +4,8 @@ built binary has those and the few they import (a default build has 70)."""
 import re
 import subprocess
 
+import pytest
+
 import yaml
 
 from tests.helpers import ROOT

@@ -6,6 +6,8 @@ import json
 import re
 import subprocess
 
+import pytest
+
 from tests.helpers import ROOT
 from tests.toolchain.commands import tracked
 
