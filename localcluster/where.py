@@ -3,6 +3,7 @@ the Alertmanager's status, and kubectl with the cluster's kubeconfig."""
 import json
 import urllib.request
 
+from localcluster import monitoring
 from localcluster.addons import kubectl
 from localcluster.cluster import binaries
 from localcluster.layout import KUBECONFIG, PROMETHEUS_NAMESPACE, ROOT
@@ -10,7 +11,8 @@ from localcluster.progress import wait_until
 
 
 def prometheus_url() -> str:
-    ip = kubectl(binaries(), "-n", PROMETHEUS_NAMESPACE, "get", "pods", "-l", "app.kubernetes.io/name=prometheus",
+    ip = kubectl(binaries(), "-n", PROMETHEUS_NAMESPACE, "get", "pods", "-l",
+                 f"prometheus={monitoring.current().prometheus}",
                  "-o", "jsonpath={.items[0].status.podIP}").stdout.strip()
     return f"http://{ip}:9090"
 

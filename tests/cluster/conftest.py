@@ -21,10 +21,12 @@ def _without_ciphertexts(value):
 
 
 class Stack:
-    """One stack deployed on the local cluster by a real `pulumi up`, with optional setting overrides."""
+    """One stack deployed on the local cluster by a real `pulumi up`, with optional setting overrides, beside the
+    platform's monitoring install `platform` (localcluster/monitoring.py)."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, platform=None):
         self.name = name
+        self.platform = platform
         self.settings = load_offline(name).settings
 
     def up(self, overrides: dict | None = None, *extra: str, secrets: dict | None = None):
@@ -54,10 +56,24 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(request, local_cluster):
+def platform(request, local_cluster):
+    """The monitoring install a module runs beside (its MONITORING, default kube-prometheus-stack), switched to for
+    the module and back to the default after it."""
+    from localcluster import monitoring
+    from tests.cluster.kube import switch_monitoring
+
+    name = getattr(request.module, "MONITORING", monitoring.DEFAULT)
+    try:
+        yield switch_monitoring(name)
+    finally:
+        switch_monitoring(monitoring.DEFAULT)
+
+
+@pytest.fixture(scope="module")
+def stack(request, platform):
     """The stack a module's tests run against (parametrised by the module), deployed for them and destroyed after
     them."""
-    deployed = Stack(request.param)
+    deployed = Stack(request.param, platform)
     try:
         deployed.up()
         yield deployed

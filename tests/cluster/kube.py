@@ -8,14 +8,38 @@ import subprocess
 import urllib.parse
 import urllib.request
 
-from localcluster import addons
-from localcluster.cluster import binaries
+from localcluster import addons, monitoring
+from localcluster.cluster import IMAGES, binaries, image_tag
 from localcluster.layout import STATE
 from localcluster.progress import wait_until
 from localcluster.where import prometheus_url
 
 def kubectl(*args: str, stdin: str | None = None, check: bool = True, timeout: float = 120):
     return addons.kubectl(binaries(), *args, stdin=stdin, check=check, timeout=timeout)
+
+
+def switch_monitoring(name: str) -> monitoring.Install:
+    """Make `name` (localcluster/monitoring.py) the install the cluster runs: the other one is removed first."""
+    images = addons.monitoring_images({each: image_tag(each) for each in IMAGES})
+    return monitoring.switch(kubectl, images, name)
+
+
+@contextlib.contextmanager
+def alerting_wired(stack):
+    """The platform's Prometheus sends to the stack's Alertmanager too, as the docs tell a platform team to wire it
+    (docs/deploying-to-your-cluster.md): the stack's `alertmanagerPrometheusAlerting` entries added to the Prometheus
+    resource's spec.alerting, and taken off again on exit."""
+    name = stack.platform.prometheus
+    before = get("prometheus", "-n", monitoring.NAMESPACE, name)["spec"]["alerting"]
+    ours = json.loads(stack.pulumi("stack", "output", "alertmanagerPrometheusAlerting", "--json").stdout)
+    wired = {"alertmanagers": before["alertmanagers"] + ours["alertmanagers"]}
+    kubectl("patch", "prometheus", "-n", monitoring.NAMESPACE, name, "--type=merge",
+            "-p", json.dumps({"spec": {"alerting": wired}}))
+    try:
+        yield wired
+    finally:
+        kubectl("patch", "prometheus", "-n", monitoring.NAMESPACE, name, "--type=merge",
+                "-p", json.dumps({"spec": {"alerting": before}}))
 
 
 def get(*args: str) -> dict:

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from localcluster.cluster import image_tag
-from localcluster.layout import PROMETHEUS_NAME, PROMETHEUS_NAMESPACE, ROOT, nodes, recorded
+from localcluster.layout import PROMETHEUS_NAMESPACE, ROOT, nodes, recorded
 from localcluster.processes import run
-from tests.cluster.kube import get, http_json, kubectl, pods, port_forward, prometheus_api, query, wait
+from tests.cluster.kube import alerting_wired, get, http_json, kubectl, pods, port_forward, prometheus_api, query, wait
 from tests.cluster.scraping import app_pods, wait_for_targets
 from tests.kube_score import findings, score
 
@@ -68,10 +68,12 @@ def sink(local_cluster):
 
 @pytest.fixture(scope="module")
 def prod(stack, sink):
-    """prod, routed to the sink (URL through secret config, as a real webhook credential would be)."""
+    """prod, routed to the sink (URL through secret config, as a real webhook credential would be), with the
+    platform's Prometheus sending to it as well as to the platform's own Alertmanager."""
     stack.up({"alertmanager": _prod_alertmanager_with_sink(), **SINK_OVERRIDES_DROP},
              secrets={WEBHOOK_SECRET: f"http://webhook.{SINK_NAMESPACE}.svc.cluster.local:8080/"})
-    return stack
+    with alerting_wired(stack):
+        yield stack
 
 
 def _alertmanager_pods(settings) -> list[dict]:
@@ -142,8 +144,9 @@ def _operator_made(which: str, prod) -> tuple[str, list[str]]:
         settings = prod.settings.alertmanager
         return settings.namespace, [f"statefulset/alertmanager-{settings.name}", "service/alertmanager-operated",
                                     f"poddisruptionbudget/{settings.name}", f"networkpolicy/{settings.name}"]
-    return PROMETHEUS_NAMESPACE, [f"statefulset/prometheus-{PROMETHEUS_NAME}", "service/prometheus-operated",
-                                  "poddisruptionbudget/prometheus", "networkpolicy/prometheus"]
+    name = prod.platform.prometheus
+    return PROMETHEUS_NAMESPACE, [f"statefulset/prometheus-{name}", "service/prometheus-operated",
+                                  f"poddisruptionbudget/{name}", f"networkpolicy/{name}"]
 
 
 @pytest.mark.parametrize("which", ["alertmanager", "prometheus"])
@@ -170,9 +173,16 @@ def test_kube_score_passes_on_the_statefulsets_the_operator_generated(prod, tmp_
     assert "Ephemeral Storage limit is not set" in score(files).stdout
 
 
+def _active_peers(settings) -> set[str]:
+    """Our peers among the Alertmanagers the platform's Prometheus sends to (by pod address)."""
+    ours = {p["status"].get("podIP") for p in _alertmanager_pods(settings)}
+    return {a["url"] for a in prometheus_api("alertmanagers")["activeAlertmanagers"]
+            if a["url"].split("//", 1)[1].rsplit(":", 1)[0] in ours}
+
+
 def test_prometheus_finds_every_peer(prod):
-    found = wait("Prometheus to find 3 Alertmanagers", lambda: (lambda a: a if len(a) == 3 else None)(
-        prometheus_api("alertmanagers")["activeAlertmanagers"]), timeout=180)
+    found = wait("Prometheus to find our 3 Alertmanagers", lambda: (lambda a: a if len(a) == 3 else None)(
+        _active_peers(prod.settings)), timeout=180)
     assert len(found) == 3
 
 
@@ -241,7 +251,7 @@ def test_network_policies_are_enforced_and_the_test_can_fail(prod, sink):
     assert not _reach(f"{am_ip}:9093")
     # The real Prometheus is admitted: every worker is an up target and every peer an active Alertmanager.
     wait_for_targets(settings, settings.replicas * settings.web_concurrency)
-    assert len(prometheus_api("alertmanagers")["activeAlertmanagers"]) == 3
+    assert len(_active_peers(settings)) == 3
     kubectl("delete", "networkpolicy", "-n", settings.namespace, "--all")
     kubectl("delete", "networkpolicy", "-n", settings.alertmanager.namespace, "-l",
             f"app.kubernetes.io/instance={settings.alertmanager.name}")
