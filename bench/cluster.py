@@ -46,7 +46,7 @@ def _kubectl_delete(stack: str, found: dict) -> None:
     settings = load_offline(stack).settings
     kubectl(found, "delete", "namespace", settings.namespace, "--wait=true", "--timeout=180s", timeout=200)
     kubectl(found, "-n", settings.alertmanager.namespace, "delete", "alertmanager,secret,poddisruptionbudget,"
-            "networkpolicy", "-l", f"app.kubernetes.io/instance={settings.alertmanager.name}", "--wait=true",
+            "networkpolicy", "-l", f"app.kubernetes.io/instance={settings.alertmanager.resource_name(stack)}", "--wait=true",
             timeout=200, check=False)
 
 

@@ -124,15 +124,13 @@ class SloParams(NamedTuple):
 
 class AlertmanagerParams(NamedTuple):
     settings: AlertmanagerSettings
+    name: str
+    """Of the Alertmanager resource, its PDB and NetworkPolicy (`alertmanager.name`, or <project>-<stack>)."""
     labels: dict[str, str]
     selector: dict[str, str]
     prometheus: PrometheusPods
     secrets: Mapping[str, str]
     """Secret config key → value for the config text: placeholders unless the real values are given."""
-
-    @property
-    def name(self) -> str:
-        return self.settings.name
 
 
 class StackParams(NamedTuple):
@@ -144,13 +142,14 @@ class StackParams(NamedTuple):
     alertmanager: AlertmanagerParams
 
 
-def alertmanager_params(settings: AlertmanagerSettings, part_of: str, prometheus: PrometheusPods,
+def alertmanager_params(settings: AlertmanagerSettings, stack: str, part_of: str, prometheus: PrometheusPods,
                         secrets: Mapping[str, str] | None = None) -> AlertmanagerParams:
     """The Alertmanager's slice; `secrets` defaults to a placeholder for each credential its routing reads."""
     if secrets is None:
         secrets = {key: placeholder(key) for key in settings.routing.secret_keys()}
-    labels = common_labels("alertmanager", settings.name, "alert-router", part_of, image_version(settings.image))
-    return AlertmanagerParams(settings, labels, selector_labels(labels), prometheus, secrets)
+    name = settings.resource_name(stack)
+    labels = common_labels("alertmanager", name, "alert-router", part_of, image_version(settings.image))
+    return AlertmanagerParams(settings, name, labels, selector_labels(labels), prometheus, secrets)
 
 
 def stack_params(stack: str, settings: StackSettings, secrets: Mapping[str, str] | None = None) -> StackParams:
@@ -175,5 +174,5 @@ def stack_params(stack: str, settings: StackSettings, secrets: Mapping[str, str]
                                     settings.scrape_timeout, relabelings, tuple(settings.metric_relabelings)),
         slo=SloParams(identity, monitor_labels, tuple(settings.slos),
                       tuple(dict.fromkeys((*EXCLUDED_VIEWS, *settings.slo_excluded_views))), settings.sloth_labels),
-        alertmanager=alertmanager_params(settings.alertmanager, settings.part_of, prometheus, secrets),
+        alertmanager=alertmanager_params(settings.alertmanager, stack, settings.part_of, prometheus, secrets),
     )

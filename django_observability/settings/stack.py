@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
-from django_observability.settings.alertmanager import AlertmanagerSettings
+from django_observability.settings.alertmanager import NAME_LENGTH, AlertmanagerSettings
 from django_observability.settings.durations import parse_duration
 from django_observability.settings.model import (IMAGE, Duration, Image, Integer, KubernetesLabels, KubeScoreIgnores, LabelValue, Model, Name,
                           Port, PrometheusLabels, PullPolicy, Reason, Text, instance_label, quantity_value,
@@ -164,6 +164,9 @@ class StackSettings(Model):
                              f"with the stack name it makes the app.kubernetes.io/instance label "
                              f"{instance_label(self.app_name, stack)!r}, over 63 characters: shorten appName to at "
                              f"most {62 - len(stack)} characters"))
+        if stack is not None and len(self.alertmanager.resource_name(stack)) > NAME_LENGTH:
+            problems.append(("alertmanager.name", self.alertmanager.resource_name(stack),
+                             f"the default <project>-<stack> is over {NAME_LENGTH} characters: set alertmanager.name"))
         if stack == "prod":
             match = IMAGE.fullmatch(self.image)
             if not match["digest"] and match["tag"] in (None, "latest"):

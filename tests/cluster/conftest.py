@@ -29,6 +29,10 @@ class Stack:
         self.platform = platform
         self.settings = load_offline(name).settings
 
+    @property
+    def alertmanager_name(self) -> str:
+        return self.settings.alertmanager.resource_name(self.name)
+
     def up(self, overrides: dict | None = None, *extra: str, secrets: dict | None = None):
         deploy.up(self.name, *extra, overrides=overrides, secrets=secrets)
 

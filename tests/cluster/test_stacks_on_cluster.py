@@ -112,7 +112,7 @@ def test_the_operators_generated_scrape_config_has_one_job_per_endpoint_and_pass
 
 def test_the_operators_generated_alertmanager_config_passes_amtool(stack):
     settings = stack.settings
-    name = settings.alertmanager.name
+    name = settings.alertmanager.resource_name(stack.name)
     secret = get("secret", "-n", settings.alertmanager.namespace, f"alertmanager-{name}-generated")
     key = next(k for k in secret["data"] if k.startswith("alertmanager.yaml"))
     config_text = secret_file(settings.alertmanager.namespace, f"alertmanager-{name}-generated", key)

@@ -18,6 +18,16 @@ from tests.helpers import TEST_SECRETS, engine_config, is_secret, reveal, run_pr
 PROMETHEUS = PrometheusPods("monitoring", {"app.kubernetes.io/name": "prometheus"})
 
 
+@pytest.mark.parametrize("stack", ["dev", "acceptance", "prod"])
+def test_the_default_alertmanager_name_is_the_projects_and_the_stacks(stack):
+    """Never a platform's own name (main, kube-prometheus-stack-alertmanager): the operator derives the StatefulSet
+    and the config Secret alertmanager-<name> from it, in a namespace the platform's Alertmanager may share."""
+    params = alertmanager_params(AlertmanagerSettings(), stack, "x", PROMETHEUS)
+    assert params.name == f"django-observability-{stack}"
+    assert params.labels["app.kubernetes.io/instance"] == params.name
+    assert alertmanager_params(AlertmanagerSettings(name="team-a"), stack, "x", PROMETHEUS).name == "team-a"
+
+
 @given(st.integers(1, 9))
 def test_every_peer_lists_every_other_peer_never_itself(replicas):
     plan = peer_plan(replicas)
@@ -30,7 +40,7 @@ def test_every_peer_lists_every_other_peer_never_itself(replicas):
 
 @pytest.mark.parametrize("replicas, has_budget", [(1, False), (2, True), (3, True)])
 def test_disruption_budget_exactly_when_replicated(replicas, has_budget):
-    budget = build_disruption_budget(alertmanager_params(AlertmanagerSettings(replicas=replicas), "x", PROMETHEUS))
+    budget = build_disruption_budget(alertmanager_params(AlertmanagerSettings(replicas=replicas), "dev", "x", PROMETHEUS))
     assert (budget is not None) == has_budget
     if budget:
         assert budget["spec"] == {"maxUnavailable": 1, "selector": budget["spec"]["selector"]}
@@ -38,7 +48,7 @@ def test_disruption_budget_exactly_when_replicated(replicas, has_budget):
 
 
 def test_network_policy_allows_gossip_tcp_and_udp_and_prometheus_on_9093():
-    policy = build_network_policy(alertmanager_params(AlertmanagerSettings(), "x", PROMETHEUS))
+    policy = build_network_policy(alertmanager_params(AlertmanagerSettings(), "dev", "x", PROMETHEUS))
     ports = [(port["port"], port["protocol"]) for rule in policy["spec"]["ingress"] for port in rule["ports"]]
     assert sorted(ports) == [(9093, "TCP"), (9094, "TCP"), (9094, "UDP")]
 
@@ -106,7 +116,7 @@ def test_config_name_changes_with_content_and_secret_names_with_the_credential()
                     "receivers": [{"name": "hook", "webhook_configs": [{"url_secret": "hookUrl"}]}]}})
 
     def plan(settings, secrets):
-        return build_swarm_plan(alertmanager_params(settings, "x", PROMETHEUS, secrets))
+        return build_swarm_plan(alertmanager_params(settings, "dev", "x", PROMETHEUS, secrets))
 
     first = plan(settings, {"hookUrl": "http://one/"})
     changed = settings.model_copy(update={"routing": settings.routing.model_copy(update={"resolve_timeout": "10m"})})

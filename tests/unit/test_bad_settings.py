@@ -40,6 +40,8 @@ CASES = [
     ({"scrapeTimeout": "30s"}, set(), "dev", "scrapeTimeout", '"30s"', "must not exceed scrapeInterval (15s)"),
     ({"metricsPath": "metrics"}, set(), "dev", "metricsPath", '"metrics"', "URL path starting with /"),
     ({"kubeContext": ""}, set(), "dev", "kubeContext", '""', "must not be empty or only spaces"),
+    ({}, set(), "a-stack-name-of-twenty", "alertmanager.name", '"django-observability-a-stack-name-of-twenty"',
+     "the default <project>-<stack> is over 40 characters: set alertmanager.name"),
     ({"replica": 2}, set(), "dev", "replica", "2", "not a setting of this program"),
     ({"resources": {"requests": {"cpu": "1 core", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}}},
      set(), "dev", "resources.requests.cpu", '"1 core"', "Kubernetes quantity"),

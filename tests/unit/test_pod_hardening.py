@@ -138,7 +138,7 @@ def test_alertmanager_egress_selects_its_pods_alone():
     params = _params().alertmanager
     policy, alertmanager = alertmanager_policy(params), build_alertmanager(params)
     selector = policy["spec"]["podSelector"]["matchLabels"]
-    assert selector["app.kubernetes.io/name"] == "alertmanager" and selector["app.kubernetes.io/instance"] == "main"
+    assert selector["app.kubernetes.io/name"] == "alertmanager" and selector["app.kubernetes.io/instance"] == "django-observability-dev"
     assert selector.items() <= alertmanager["spec"]["podMetadata"]["labels"].items()
     peers = [{"podSelector": {"matchLabels": selector}}]
     assert policy["spec"]["egress"] == [

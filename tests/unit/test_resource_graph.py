@@ -123,7 +123,7 @@ def test_render_mode_registers_the_config_secret_without_its_data(monkeypatch):
     assert "context" not in provider.inputs
     [secret] = mocks.of_type("kubernetes:core/v1:Secret")
     assert "stringData" not in secret.inputs and "data" not in secret.inputs
-    assert secret.inputs["metadata"]["name"] == "alertmanager-main"
+    assert secret.inputs["metadata"]["name"] == "alertmanager-django-observability-prod"
     registered = [resource.inputs for resource in mocks.resources]
     assert not any(map(_holds_secret, registered))
     keys = [key.partition(":")[2] for key in secret_keys]

@@ -24,7 +24,7 @@ OPERATOR_CREATES_PODS = ("prometheus-operator creates the Alertmanager pods from
 
 
 def config_secret_name(params: AlertmanagerParams) -> str:
-    return f"alertmanager-{params.settings.name}"
+    return f"alertmanager-{params.name}"
 
 
 def _metadata(params: AlertmanagerParams, name: str) -> dict:
@@ -54,7 +54,7 @@ def build_alertmanager(params: AlertmanagerParams) -> dict:
     the operator copies onto the StatefulSet) hold only while the shape they excuse does."""
     settings = params.settings
     resources = settings.resources.to_kubernetes()
-    metadata = _metadata(params, settings.name)
+    metadata = _metadata(params, params.name)
     if ignores := ignore_annotations(dict(settings.kube_score_ignores) | shape_ignores(
             resources, settings.image, settings.image_pull_policy)):
         metadata["annotations"] = ignores
@@ -90,7 +90,7 @@ def build_disruption_budget(params: AlertmanagerParams) -> dict | None:
     if params.settings.replicas < 2:
         return None
     return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-            "metadata": _metadata(params, params.settings.name),
+            "metadata": _metadata(params, params.name),
             "spec": {"maxUnavailable": 1, "selector": {"matchLabels": params.selector}}}
 
 
@@ -100,7 +100,7 @@ def build_network_policy(params: AlertmanagerParams) -> dict:
     namespace, which the cluster's own Prometheus and operator share."""
     peers = [{"podSelector": {"matchLabels": params.selector}}]
     mesh = [{"port": MESH_PORT, "protocol": "TCP"}, {"port": MESH_PORT, "protocol": "UDP"}]
-    metadata = _metadata(params, params.settings.name)
+    metadata = _metadata(params, params.name)
     metadata["annotations"] = ignore_annotations({"networkpolicy-targets-pod": OPERATOR_CREATES_PODS})
     return {
         "apiVersion": "networking.k8s.io/v1",
