@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from localcluster import monitoring
-from localrun.tools import require_binary
+from localrun.tools import go_tool
 
 IMAGES = monitoring.Images("prom/prometheus:v3.10.0", "prom/alertmanager:v0.28.1")
 
@@ -21,7 +21,7 @@ def test_the_installs_alertmanager_config_passes_amtool(install, tmp_path):
     chosen = monitoring.INSTALLS[install]
     path = tmp_path / "alertmanager.yaml"
     path.write_text(_of(install, "Secret", chosen.config_secret)["stringData"]["alertmanager.yaml"])
-    result = subprocess.run([require_binary("amtool"), "check-config", str(path)], capture_output=True, text=True,
+    result = subprocess.run([go_tool("amtool"), "check-config", str(path)], capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr
 

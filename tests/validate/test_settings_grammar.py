@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import yaml
 
-from localrun.tools import go_tool, require_binary
+from localrun.tools import go_tool
 from django_observability.settings.loader import SettingsError, validate
 
 BASE = {"kubeContext": "dev", "image": "example/django-app:0.1.0"}
@@ -76,7 +76,7 @@ def test_group_by_and_equal_label_names_as_amtool_reads_them(tmp_path, labels, v
     """Label names in the classic grammar, as Debian's amtool checks them: the alerts come from this project's
     Prometheus rules, whose label names all follow it, so a name outside it (which Alertmanager 0.28's UTF-8 mode
     would take) can never group or inhibit anything."""
-    amtool = require_binary("amtool")
+    amtool = go_tool("amtool")
     assert _amtool_accepts(amtool, tmp_path, {"group_by": labels}) is valid
     assert _accepted_by_settings(_routing({"group_by": labels})) is valid
     if labels != ["..."]:
@@ -130,6 +130,6 @@ def test_slo_label_names_as_promtool_reads_them(tmp_path, labels, valid):
     path = tmp_path / "rules.yml"
     path.write_text(yaml.safe_dump({"groups": [{"name": "g", "rules": [
         {"alert": "A", "expr": "vector(1)", "labels": labels}]}]}))
-    assert _accepted_by([require_binary("promtool"), "check", "rules", str(path)]) is valid
+    assert _accepted_by([go_tool("promtool"), "check", "rules", str(path)]) is valid
     assert _accepted_by_settings({"slos": [{"name": "availability", "objective": 99, "labels": labels}]}) is valid
 
