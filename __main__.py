@@ -9,7 +9,7 @@ import pulumi_kubernetes as k8s
 
 from django_observability.builders.params import stack_params
 from django_observability.builders.parts import stack_parts
-from django_observability.components import docker_target, kube_target
+from django_observability.components import docker_target
 from django_observability.components.engine_settings import load_from_engine
 from django_observability.components.part import register_part
 from django_observability.settings.loader import Problem, SettingsError
@@ -28,23 +28,28 @@ if settings.alertmanager.backend == "swarm" and (
         unreachable := docker_target.problem(settings.alertmanager.swarm.docker_host)):
     raise pulumi.RunError(str(Problem("alertmanager.swarm.dockerHost", settings.alertmanager.swarm.docker_host,
                                       f"{unreachable}; nothing was changed")))
+everything = stack_params(loaded.stack, settings)
+parts = stack_parts(everything)
 if settings.render_yaml_to_directory:
     # Render mode writes files for review: no credential reaches them (django_observability/components/part.py).
     provider = k8s.Provider("kubernetes", render_yaml_to_directory=settings.render_yaml_to_directory)
     secrets = None
 else:
-    if problem := kube_target.problem(settings.kube_context):
-        raise pulumi.RunError(str(problem))
+    # The Kubernetes client, imported only when deploying (most of a second); the checks read the live cluster.
+    from django_observability.components import kube_target
+    from django_observability.components.resources import stack_name
+
+    try:
+        warnings = kube_target.before_deploying(settings, everything, parts, stack_name())
+    except kube_target.Refused as refused:
+        raise pulumi.RunError(str(refused)) from None
+    for warning in warnings:
+        pulumi.log.warn(warning)
     provider = k8s.Provider("kubernetes", context=settings.kube_context)
     secrets = loaded.secrets
 
-everything = stack_params(loaded.stack, settings)
-if not settings.render_yaml_to_directory and (warning := kube_target.unselected_warning(
-        settings.kube_context, settings.prometheus_namespace, everything.monitoring.labels)):
-    pulumi.log.warn(warning)
-
 namespace = None
-for part, params in stack_parts(everything):
+for part, params in parts:
     after = [namespace] if part.in_app_namespace and namespace else []
     # Render mode covers the Kubernetes provider only: the Swarm backend always deploys, with the real credentials.
     credentials = loaded.secrets if part.backend == "swarm" else secrets

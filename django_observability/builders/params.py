@@ -12,7 +12,7 @@ from django_observability.builders.relabel import static_label
 from django_observability.settings.alertmanager import AlertmanagerSettings
 from django_observability.settings.loader import placeholder
 from django_observability.settings.model import image_version, instance_label
-from django_observability.settings.network import EgressRule
+from django_observability.settings.network import KUBE_DNS, Destination, EgressRule
 from django_observability.settings.pod import Probes, Shutdown, Spread, Storage
 from django_observability.settings.ports import PortPlan
 from django_observability.settings.relabel import RelabelConfig
@@ -33,24 +33,30 @@ class PrometheusPods(NamedTuple):
                 "podSelector": {"matchLabels": dict(self.pod_labels)}}
 
 
-DNS = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-       "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}
-"""Cluster DNS, the one destination every pod may always reach (port 53, UDP and TCP)."""
+def peer(destination: Destination) -> dict:
+    """A NetworkPolicy `to` entry: a CIDR (the metadata address excepted), or pods of a namespace."""
+    if destination.cidr is not None:
+        excepted = destination.excepted()
+        return {"ipBlock": {"cidr": destination.cidr} | ({"except": excepted} if excepted else {})}
+    found = {}
+    if destination.namespace is not None:
+        found["namespaceSelector"] = {"matchLabels": {"kubernetes.io/metadata.name": destination.namespace}}
+    if destination.pod_labels is not None:
+        found["podSelector"] = {"matchLabels": dict(destination.pod_labels)}
+    return found
 
 
-def egress_rules(allowed: tuple[EgressRule, ...]) -> list[dict]:
-    """NetworkPolicy egress rules: cluster DNS, then each allow entry (the metadata address excepted from a CIDR)."""
-    rules = [{"to": [DNS], "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}]
+DEFAULT_DNS = (KUBE_DNS,)
+
+
+def egress_rules(allowed: tuple[EgressRule, ...], dns: tuple[Destination, ...]) -> list[dict]:
+    """NetworkPolicy egress rules: cluster DNS (where `clusterDns` says it is served, port 53 over UDP and TCP), then
+    each allow entry."""
+    rules = [{"to": [peer(each) for each in dns], "ports": [{"port": 53, "protocol": "UDP"},
+                                                            {"port": 53, "protocol": "TCP"}]}]
     for rule in allowed:
-        if rule.cidr is not None:
-            peer = {"ipBlock": {"cidr": rule.cidr} | ({"except": rule.excepted()} if rule.excepted() else {})}
-        else:
-            peer = {}
-            if rule.namespace is not None:
-                peer["namespaceSelector"] = {"matchLabels": {"kubernetes.io/metadata.name": rule.namespace}}
-            if rule.pod_labels is not None:
-                peer["podSelector"] = {"matchLabels": dict(rule.pod_labels)}
-        rules.append({"to": [peer], "ports": [{"port": port.port, "protocol": port.protocol} for port in rule.ports]})
+        rules.append({"to": [peer(rule)], "ports": [{"port": port.port, "protocol": port.protocol}
+                                                    for port in rule.ports]})
     return rules
 
 
@@ -92,6 +98,7 @@ class AppParams(NamedTuple):
     kube_score_ignores: dict[str, str]
     http_allowed_namespaces: tuple[str, ...]
     egress: tuple[EgressRule, ...]
+    dns: tuple[Destination, ...]
     owns_namespace: bool
     """The stack creates the namespace, so a default-deny may select every pod in it."""
     prometheus: PrometheusPods
@@ -108,6 +115,9 @@ class MonitoringParams(NamedTuple):
     relabelings: tuple[RelabelConfig, ...]
     """environment=<stack>, then each static label, then the stack's own relabel configs, in that order."""
     metric_relabelings: tuple[RelabelConfig, ...]
+    prometheus_namespace: str
+    prometheus_service_account: str | None
+    """The Prometheus service account the stack grants discovery in the app's namespace, or None."""
     name = _APP_NAME
 
 
@@ -129,6 +139,7 @@ class AlertmanagerParams(NamedTuple):
     labels: dict[str, str]
     selector: dict[str, str]
     prometheus: PrometheusPods
+    dns: tuple[Destination, ...]
     secrets: Mapping[str, str]
     """Secret config key → value for the config text: placeholders unless the real values are given."""
 
@@ -143,13 +154,14 @@ class StackParams(NamedTuple):
 
 
 def alertmanager_params(settings: AlertmanagerSettings, stack: str, part_of: str, prometheus: PrometheusPods,
-                        secrets: Mapping[str, str] | None = None) -> AlertmanagerParams:
+                        secrets: Mapping[str, str] | None = None,
+                        dns: tuple[Destination, ...] = DEFAULT_DNS) -> AlertmanagerParams:
     """The Alertmanager's slice; `secrets` defaults to a placeholder for each credential its routing reads."""
     if secrets is None:
         secrets = {key: placeholder(key) for key in settings.routing.secret_keys()}
     name = settings.resource_name(stack)
     labels = common_labels("alertmanager", name, "alert-router", part_of, image_version(settings.image))
-    return AlertmanagerParams(settings, name, labels, selector_labels(labels), prometheus, secrets)
+    return AlertmanagerParams(settings, name, labels, selector_labels(labels), prometheus, dns, secrets)
 
 
 def stack_params(stack: str, settings: StackSettings, secrets: Mapping[str, str] | None = None) -> StackParams:
@@ -169,10 +181,12 @@ def stack_params(stack: str, settings: StackSettings, secrets: Mapping[str, str]
                       settings.container_resources(), settings.storage, settings.probes, settings.shutdown,
                       settings.spread, dict(settings.security_exceptions), dict(settings.scanner_skips),
                       dict(settings.kube_score_ignores), tuple(settings.http_allowed_namespaces),
-                      tuple(settings.egress), settings.create_namespace, prometheus),
+                      tuple(settings.egress), tuple(settings.cluster_dns), settings.create_namespace, prometheus),
         monitoring=MonitoringParams(identity, monitor_labels, settings.metrics_path, settings.scrape_interval,
-                                    settings.scrape_timeout, relabelings, tuple(settings.metric_relabelings)),
+                                    settings.scrape_timeout, relabelings, tuple(settings.metric_relabelings),
+                                    settings.prometheus_namespace, settings.prometheus_service_account),
         slo=SloParams(identity, monitor_labels, tuple(settings.slos),
                       tuple(dict.fromkeys((*EXCLUDED_VIEWS, *settings.slo_excluded_views))), settings.sloth_labels),
-        alertmanager=alertmanager_params(settings.alertmanager, stack, settings.part_of, prometheus, secrets),
+        alertmanager=alertmanager_params(settings.alertmanager, stack, settings.part_of, prometheus, secrets,
+                                         tuple(settings.cluster_dns)),
     )

@@ -14,7 +14,7 @@ from django_observability.builders.dashboard import build_dashboard_config_map
 from django_observability.builders.django_app import app_exports, build_django_app
 from django_observability.builders.namespace import build_namespace
 from django_observability.builders.params import AlertmanagerParams, StackParams
-from django_observability.builders.service_monitor import build_service_monitor
+from django_observability.builders.service_monitor import build_monitoring
 from django_observability.builders.slo import build_prometheus_rule
 
 
@@ -28,6 +28,9 @@ class Part(NamedTuple):
     the top of the stack (the namespace, which the parts in it depend on)."""
     select: Callable[[StackParams], Any]
     """The part's slice of the settings, or None when this stack has no such part."""
+    named_by: str
+    """The setting its objects' names follow (the slice's `name` is its value): what a user changes when one of
+    them would collide with an object someone else made."""
     objects: Callable[[Any], list[dict]] = lambda params: []
     """Its Kubernetes objects: one file each in the offline render, one resource each under the engine."""
     files: Callable[[Any], dict[str, Any]] = _nothing
@@ -53,21 +56,21 @@ def _backend(name: str) -> Callable[[StackParams], AlertmanagerParams | None]:
 
 
 PARTS = (
-    Part(None, lambda stack: stack.namespace, lambda namespace: [build_namespace(namespace)]),
-    Part("django-observability:django_app:DjangoApp", lambda stack: stack.app, build_django_app,
+    Part(None, lambda stack: stack.namespace, "namespace", lambda namespace: [build_namespace(namespace)]),
+    Part("django-observability:django_app:DjangoApp", lambda stack: stack.app, "appName", build_django_app,
          exports=app_exports, in_app_namespace=True),
-    Part("django-observability:service_monitor:ServiceMonitor", lambda stack: stack.monitoring,
-         lambda monitoring: [build_service_monitor(monitoring)],
+    Part("django-observability:service_monitor:ServiceMonitor", lambda stack: stack.monitoring, "appName",
+         build_monitoring,
          exports=lambda objects: {"serviceMonitorName": objects[0]["metadata"]["name"]}, in_app_namespace=True),
-    Part("django-observability:slo:SloRules", lambda stack: stack.slo, lambda slo: [build_prometheus_rule(slo)],
-         in_app_namespace=True),
-    Part("django-observability:dashboard:Dashboard", lambda stack: stack.slo,
+    Part("django-observability:slo:SloRules", lambda stack: stack.slo, "appName",
+         lambda slo: [build_prometheus_rule(slo)], in_app_namespace=True),
+    Part("django-observability:dashboard:Dashboard", lambda stack: stack.slo, "appName",
          lambda slo: [build_dashboard_config_map(slo)], in_app_namespace=True),
-    Part("django-observability:alertmanager:KubernetesAlertmanager", _backend("kubernetes"),
+    Part("django-observability:alertmanager:KubernetesAlertmanager", _backend("kubernetes"), "alertmanager.name",
          build_kubernetes_alertmanager, files=_alertmanager_config_file,
          exports=lambda objects: {"alertmanagerPrometheusAlerting": prometheus_alerting(objects)},
          reads_credentials=True),
-    Part("django-observability:alertmanager:SwarmAlertmanager", _backend("swarm"),
+    Part("django-observability:alertmanager:SwarmAlertmanager", _backend("swarm"), "alertmanager.name",
          files=lambda alertmanager: _alertmanager_config_file(alertmanager) | {
              "swarm/alertmanager-plan.yaml": build_swarm_plan(alertmanager),
              "prometheus/alerting-swarm.yml": {"alerting": prometheus_alerting_swarm()}},

@@ -15,7 +15,7 @@ from django_observability.settings.durations import parse_duration
 from django_observability.settings.model import (IMAGE, Duration, Image, Integer, KubernetesLabels, KubeScoreIgnores, LabelValue, Model, Name,
                           Port, PrometheusLabels, PullPolicy, Reason, Text, instance_label, quantity_value,
                           stack_name)
-from django_observability.settings.network import EgressRule
+from django_observability.settings.network import KUBE_DNS, Destination, EgressRule
 from django_observability.settings.pod import AppResources, Probes, Shutdown, Spread, Storage
 from django_observability.settings.ports import PortPlan, plan_ports
 from django_observability.settings.relabel import RelabelConfig
@@ -93,8 +93,12 @@ class StackSettings(Model):
     """Namespaces whose pods may reach the http port (NetworkPolicy); empty admits every source, e.g. an ingress
     controller in any namespace."""
     egress: list[EgressRule] = []
-    """Where the app's pods may connect besides cluster DNS (kube-system pods k8s-app: kube-dns, port 53): each a
-    cidr or pods (namespace, podLabels), with ports. Everything else is denied."""
+    """Where the app's pods may connect besides cluster DNS (clusterDns, port 53): each a cidr or pods (namespace,
+    podLabels), with ports. Everything else is denied."""
+    cluster_dns: Annotated[list[Destination], Field(min_length=1)] = [KUBE_DNS]
+    """Where cluster DNS is served from, the one destination the app's and the Alertmanager's pods always reach
+    (port 53, UDP and TCP): each a cidr or pods (namespace, podLabels). Default kube-system pods k8s-app: kube-dns;
+    with NodeLocal DNSCache, [{cidr: 169.254.20.10/32}]."""
     security_exceptions: dict[SecurityControl, Reason] = {}
     """Secure defaults this stack relaxes, each with the reason, which is written on the Deployment:
     readOnlyRootFilesystem (the app writes outside /tmp), networkPolicy (the cluster enforces none)."""
@@ -117,6 +121,11 @@ class StackSettings(Model):
     """Namespace Prometheus runs in; the NetworkPolicies admit only its pods to metrics ports and Alertmanager."""
     prometheus_pod_labels: Annotated[KubernetesLabels, AfterValidator(_selects_something)] = {"app.kubernetes.io/name": "prometheus"}
     """Labels of the Prometheus pods the NetworkPolicies admit."""
+    prometheus_service_account: Name | None = None
+    """When set, the stack lets this service account of prometheusNamespace discover the app's targets: a Role and
+    RoleBinding in the app's namespace (get, list and watch services, endpoints, endpointslices and pods), which
+    kube-prometheus' Prometheus (prometheus-k8s) needs outside default, kube-system and monitoring. Unset, the check
+    before deploying says when the Prometheus that selects the ServiceMonitor may not list them."""
     static_labels: PrometheusLabels = {}
     """Fixed labels added to every scraped series by relabeling; environment=<stack name> is always added."""
     relabelings: list[RelabelConfig] = []

@@ -59,7 +59,7 @@ def test_ports_agree_by_name(stack_run):
     _, mocks, _ = stack_run
     objects = list(_registered_objects(mocks).values())
     [deployment] = [obj for obj in objects if obj["kind"] == "Deployment"]
-    [service] = [obj for obj in objects if obj["kind"] == "Service"]
+    [service] = [obj for obj in objects if obj["kind"] == "Service" and obj["metadata"]["namespace"] == "app"]
     [monitor] = [obj for obj in objects if obj["kind"] == "ServiceMonitor"]
     [container] = deployment["spec"]["template"]["spec"]["containers"]
     container_ports = {port["name"]: port["containerPort"] for port in container["ports"]}

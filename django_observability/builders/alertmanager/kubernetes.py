@@ -1,8 +1,11 @@
-"""Kubernetes backend: a prometheus-operator Alertmanager with its config Secret, PDB and NetworkPolicy.
+"""Kubernetes backend: a prometheus-operator Alertmanager with its config Secret, the Service Prometheus sends to,
+a PDB and a NetworkPolicy.
 
 The operator generates the StatefulSet and the `--cluster.peer` flags of every replica itself
 (alertmanager-<name>-<i>.alertmanager-operated:9094); what it needs from us is the replica count, the config and
-the guard rails around them.
+the guard rails around them. Alerts never go through `alertmanager-operated`: the operator makes that Service once
+per namespace and it selects every Alertmanager pod there, a platform's own included, so each alert would be
+notified by both. Our Service selects our pods alone (`alertmanager: <name>`, a label the operator sets).
 """
 from django_observability.builders.alertmanager.config import config_text
 from django_observability.builders.alertmanager.peers import MESH_PORT, WEB_PORT
@@ -10,7 +13,6 @@ from django_observability.builders.kube_score import ignore_annotations, shape_i
 from django_observability.builders.params import AlertmanagerParams, egress_rules
 
 CONFIG_KEY = "alertmanager.yaml"
-GOVERNING_SERVICE = "alertmanager-operated"
 RUN_AS = 10001
 CONTAINER_NAME, RELOADER, INIT_RELOADER = "alertmanager", "config-reloader", "init-config-reloader"
 """The operator's names for the Alertmanager container and its config reloaders, which spec.containers and
@@ -24,6 +26,11 @@ OPERATOR_CREATES_PODS = ("prometheus-operator creates the Alertmanager pods from
 
 
 def config_secret_name(params: AlertmanagerParams) -> str:
+    return f"alertmanager-{params.name}"
+
+
+def service_name(params: AlertmanagerParams) -> str:
+    """Named as the operator names what it derives from the resource (and as kube-prometheus names its own)."""
     return f"alertmanager-{params.name}"
 
 
@@ -85,6 +92,20 @@ def build_alertmanager(params: AlertmanagerParams) -> dict:
     }
 
 
+WEB_PORT_NAME = "web"
+"""The Alertmanager container's web port, as the operator names it (spec.portName, left at its default)."""
+
+
+def build_service(params: AlertmanagerParams) -> dict:
+    """What Prometheus' alerting discovery resolves to every peer: the pods of this Alertmanager alone."""
+    metadata = _metadata(params, service_name(params))
+    metadata["annotations"] = ignore_annotations({"service-targets-pod": OPERATOR_CREATES_PODS})
+    return {"apiVersion": "v1", "kind": "Service", "metadata": metadata,
+            "spec": {"selector": {"app.kubernetes.io/name": "alertmanager", "alertmanager": params.name},
+                     "ports": [{"name": WEB_PORT_NAME, "port": WEB_PORT, "targetPort": WEB_PORT_NAME,
+                                "protocol": "TCP"}]}}
+
+
 def build_disruption_budget(params: AlertmanagerParams) -> dict | None:
     """Exactly when there is more than one peer (as kube-prometheus does), never a separate switch."""
     if params.settings.replicas < 2:
@@ -113,20 +134,20 @@ def build_network_policy(params: AlertmanagerParams) -> dict:
                 {"from": [params.prometheus.peer()], "ports": [{"port": WEB_PORT, "protocol": "TCP"}]},
                 {"from": peers, "ports": mesh},
             ],
-            "egress": [*egress_rules(tuple(params.settings.egress)), {"to": peers, "ports": mesh}],
+            "egress": [*egress_rules(tuple(params.settings.egress), params.dns), {"to": peers, "ports": mesh}],
         },
     }
 
 
 def prometheus_alerting(objects: list[dict]) -> dict:
-    """For the Prometheus CR's spec.alerting, read from the Alertmanager object: the operator resolves every pod
-    behind the governing Service, so alerts go to each peer, never through a load balancer."""
-    [alertmanager] = [obj for obj in objects if obj["kind"] == "Alertmanager"]
-    return {"alertmanagers": [{"namespace": alertmanager["metadata"]["namespace"], "name": GOVERNING_SERVICE,
-                               "port": "web", "apiVersion": "v2"}]}
+    """For the Prometheus CR's spec.alerting, read from our Service: Prometheus discovers every pod behind it and
+    posts to each peer, never through a load balancer, and to no other Alertmanager of the namespace."""
+    [service] = [obj for obj in objects if obj["kind"] == "Service"]
+    return {"alertmanagers": [{"namespace": service["metadata"]["namespace"], "name": service["metadata"]["name"],
+                               "port": service["spec"]["ports"][0]["name"], "apiVersion": "v2"}]}
 
 
 def build_kubernetes_alertmanager(params: AlertmanagerParams) -> list[dict]:
-    objects = [build_config_secret(params), build_alertmanager(params), build_disruption_budget(params),
-               build_network_policy(params)]
+    objects = [build_config_secret(params), build_alertmanager(params), build_service(params),
+               build_disruption_budget(params), build_network_policy(params)]
     return [obj for obj in objects if obj is not None]
