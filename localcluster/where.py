@@ -44,7 +44,7 @@ def describe(namespace: str, alertmanager_namespace: str, alertmanager_name: str
         f"Prometheus targets:  curl -s '{url}/api/v1/targets?state=active'   (the binary serves the API, not the web UI)",
         f"Prometheus alerts:   curl -s '{url}/api/v1/alerts'",
         f"Alertmanager status: KUBECONFIG={kubeconfig} kubectl -n {alertmanager_namespace} port-forward "
-        f"svc/alertmanager-operated 9093  then  curl -s http://127.0.0.1:9093/api/v2/status",
+        f"svc/alertmanager-{alertmanager_name} 9093  then  curl -s http://127.0.0.1:9093/api/v2/status",
         f"kubectl:             export KUBECONFIG={kubeconfig}; kubectl get pods -A -o wide",
         "Stop everything:     make cluster-down",
     ])

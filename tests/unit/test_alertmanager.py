@@ -28,6 +28,22 @@ def test_the_default_alertmanager_name_is_the_projects_and_the_stacks(stack):
     assert alertmanager_params(AlertmanagerSettings(name="team-a"), stack, "x", PROMETHEUS).name == "team-a"
 
 
+def test_prometheus_alerting_names_our_own_service_never_alertmanager_operated():
+    """alertmanager-operated selects every Alertmanager pod of the namespace (a platform's own too); our Service
+    selects the pods of our Alertmanager resource alone, by the label the operator sets on them."""
+    from django_observability.builders.alertmanager.kubernetes import build_kubernetes_alertmanager, prometheus_alerting
+
+    params = alertmanager_params(AlertmanagerSettings(replicas=3), "prod", "x", PROMETHEUS)
+    objects = build_kubernetes_alertmanager(params)
+    [service] = [obj for obj in objects if obj["kind"] == "Service"]
+    assert service["metadata"]["name"] == "alertmanager-django-observability-prod"
+    assert service["spec"]["selector"] == {"app.kubernetes.io/name": "alertmanager",
+                                           "alertmanager": "django-observability-prod"}
+    assert prometheus_alerting(objects) == {"alertmanagers": [
+        {"namespace": "monitoring", "name": "alertmanager-django-observability-prod", "port": "web",
+         "apiVersion": "v2"}]}
+
+
 @given(st.integers(1, 9))
 def test_every_peer_lists_every_other_peer_never_itself(replicas):
     plan = peer_plan(replicas)
