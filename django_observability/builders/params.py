@@ -140,6 +140,9 @@ class AlertmanagerParams(NamedTuple):
     selector: dict[str, str]
     prometheus: PrometheusPods
     dns: tuple[Destination, ...]
+    alerts_of: tuple[tuple[str, str], ...]
+    """(namespace, app name) of every app whose alerts this Alertmanager receives: their rules label every alert
+    namespace=<namespace>, service=<app name>."""
     secrets: Mapping[str, str]
     """Secret config key → value for the config text: placeholders unless the real values are given."""
 
@@ -154,14 +157,14 @@ class StackParams(NamedTuple):
 
 
 def alertmanager_params(settings: AlertmanagerSettings, stack: str, part_of: str, prometheus: PrometheusPods,
-                        secrets: Mapping[str, str] | None = None,
-                        dns: tuple[Destination, ...] = DEFAULT_DNS) -> AlertmanagerParams:
+                        secrets: Mapping[str, str] | None = None, dns: tuple[Destination, ...] = DEFAULT_DNS,
+                        alerts_of: tuple[tuple[str, str], ...] = (("app", "app-django"),)) -> AlertmanagerParams:
     """The Alertmanager's slice; `secrets` defaults to a placeholder for each credential its routing reads."""
     if secrets is None:
         secrets = {key: placeholder(key) for key in settings.routing.secret_keys()}
     name = settings.resource_name(stack)
     labels = common_labels("alertmanager", name, "alert-router", part_of, image_version(settings.image))
-    return AlertmanagerParams(settings, name, labels, selector_labels(labels), prometheus, dns, secrets)
+    return AlertmanagerParams(settings, name, labels, selector_labels(labels), prometheus, dns, alerts_of, secrets)
 
 
 def stack_params(stack: str, settings: StackSettings, secrets: Mapping[str, str] | None = None) -> StackParams:
@@ -188,5 +191,5 @@ def stack_params(stack: str, settings: StackSettings, secrets: Mapping[str, str]
         slo=SloParams(identity, monitor_labels, tuple(settings.slos),
                       tuple(dict.fromkeys((*EXCLUDED_VIEWS, *settings.slo_excluded_views))), settings.sloth_labels),
         alertmanager=alertmanager_params(settings.alertmanager, stack, settings.part_of, prometheus, secrets,
-                                         tuple(settings.cluster_dns)),
+                                         tuple(settings.cluster_dns), ((settings.namespace, settings.app_name),)),
     )

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 from django_observability.builders.alertmanager.config import config_text
-from django_observability.builders.alertmanager.kubernetes import build_kubernetes_alertmanager, prometheus_alerting
+from django_observability.builders.alertmanager.kubernetes import (build_kubernetes_alertmanager,
+                                                                  platform_alert_relabelings, prometheus_alerting)
 from django_observability.builders.alertmanager.swarm import build_swarm_plan, prometheus_alerting_swarm
 from django_observability.builders.dashboard import build_dashboard_config_map
 from django_observability.builders.django_app import app_exports, build_django_app
@@ -68,7 +69,8 @@ PARTS = (
          lambda slo: [build_dashboard_config_map(slo)], in_app_namespace=True),
     Part("django-observability:alertmanager:KubernetesAlertmanager", _backend("kubernetes"), "alertmanager.name",
          build_kubernetes_alertmanager, files=_alertmanager_config_file,
-         exports=lambda objects: {"alertmanagerPrometheusAlerting": prometheus_alerting(objects)},
+         exports=lambda objects: {"alertmanagerPrometheusAlerting": prometheus_alerting(objects),
+                                  "platformAlertRelabelings": platform_alert_relabelings(objects)},
          reads_credentials=True),
     Part("django-observability:alertmanager:SwarmAlertmanager", _backend("swarm"), "alertmanager.name",
          files=lambda alertmanager: _alertmanager_config_file(alertmanager) | {

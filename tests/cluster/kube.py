@@ -28,11 +28,18 @@ def switch_monitoring(name: str) -> monitoring.Install:
 def alerting_wired(stack):
     """The platform's Prometheus sends to the stack's Alertmanager too, as the docs tell a platform team to wire it
     (docs/deploying-to-your-cluster.md): the stack's `alertmanagerPrometheusAlerting` entries added to the Prometheus
-    resource's spec.alerting, and taken off again on exit."""
+    resource's spec.alerting, and `platformAlertRelabelings` to the platform's own entries (so that our apps'
+    alerts reach our Alertmanager alone); all taken off again on exit."""
     name = stack.platform.prometheus
     before = get("prometheus", "-n", monitoring.NAMESPACE, name)["spec"]["alerting"]
-    ours = json.loads(stack.pulumi("stack", "output", "alertmanagerPrometheusAlerting", "--json").stdout)
-    wired = {"alertmanagers": before["alertmanagers"] + ours["alertmanagers"]}
+
+    def output(key: str):
+        return json.loads(stack.pulumi("stack", "output", key, "--json").stdout)
+
+    drop = output("platformAlertRelabelings")
+    theirs = [entry | {"alertRelabelings": entry.get("alertRelabelings", []) + drop}
+              for entry in before["alertmanagers"]]
+    wired = {"alertmanagers": theirs + output("alertmanagerPrometheusAlerting")["alertmanagers"]}
     kubectl("patch", "prometheus", "-n", monitoring.NAMESPACE, name, "--type=merge",
             "-p", json.dumps({"spec": {"alerting": wired}}))
     try:

@@ -31,7 +31,8 @@ def test_the_default_alertmanager_name_is_the_projects_and_the_stacks(stack):
 def test_prometheus_alerting_names_our_own_service_never_alertmanager_operated():
     """alertmanager-operated selects every Alertmanager pod of the namespace (a platform's own too); our Service
     selects the pods of our Alertmanager resource alone, by the label the operator sets on them."""
-    from django_observability.builders.alertmanager.kubernetes import build_kubernetes_alertmanager, prometheus_alerting
+    from django_observability.builders.alertmanager.kubernetes import (build_kubernetes_alertmanager,
+                                                                      platform_alert_relabelings, prometheus_alerting)
 
     params = alertmanager_params(AlertmanagerSettings(replicas=3), "prod", "x", PROMETHEUS)
     objects = build_kubernetes_alertmanager(params)
@@ -39,9 +40,11 @@ def test_prometheus_alerting_names_our_own_service_never_alertmanager_operated()
     assert service["metadata"]["name"] == "alertmanager-django-observability-prod"
     assert service["spec"]["selector"] == {"app.kubernetes.io/name": "alertmanager",
                                            "alertmanager": "django-observability-prod"}
+    ours = [{"sourceLabels": ["namespace", "service"], "separator": ";", "regex": "app;app-django", "action": "keep"}]
     assert prometheus_alerting(objects) == {"alertmanagers": [
         {"namespace": "monitoring", "name": "alertmanager-django-observability-prod", "port": "web",
-         "apiVersion": "v2"}]}
+         "apiVersion": "v2", "alertRelabelings": ours}]}
+    assert platform_alert_relabelings(objects) == [ours[0] | {"action": "drop"}]
 
 
 @given(st.integers(1, 9))

@@ -94,12 +94,17 @@ def build_alertmanager(params: AlertmanagerParams) -> dict:
 
 WEB_PORT_NAME = "web"
 """The Alertmanager container's web port, as the operator names it (spec.portName, left at its default)."""
+ALERTS_OF = "django-observability.io/alerts-of"
+"""On the Service: the apps (<namespace>/<app name>, comma-separated) whose alerts this Alertmanager receives."""
 
 
 def build_service(params: AlertmanagerParams) -> dict:
-    """What Prometheus' alerting discovery resolves to every peer: the pods of this Alertmanager alone."""
+    """What Prometheus' alerting discovery resolves to every peer: the pods of this Alertmanager alone; annotated
+    with the apps whose alerts it is for, which the exported alert relabelings keep (and a platform's own entry
+    drops)."""
     metadata = _metadata(params, service_name(params))
-    metadata["annotations"] = ignore_annotations({"service-targets-pod": OPERATOR_CREATES_PODS})
+    metadata["annotations"] = ignore_annotations({"service-targets-pod": OPERATOR_CREATES_PODS}) | {
+        ALERTS_OF: ",".join(f"{namespace}/{app}" for namespace, app in params.alerts_of)}
     return {"apiVersion": "v1", "kind": "Service", "metadata": metadata,
             "spec": {"selector": {"app.kubernetes.io/name": "alertmanager", "alertmanager": params.name},
                      "ports": [{"name": WEB_PORT_NAME, "port": WEB_PORT, "targetPort": WEB_PORT_NAME,
@@ -139,12 +144,28 @@ def build_network_policy(params: AlertmanagerParams) -> dict:
     }
 
 
+def _our_alerts(service: dict, action: str) -> list[dict]:
+    """The alert relabeling that keeps (or drops) the alerts of the apps this Alertmanager is for: every alert of
+    their rules carries namespace and service (builders/slo.py)."""
+    apps = [each.replace("/", ";") for each in service["metadata"]["annotations"][ALERTS_OF].split(",")]
+    return [{"sourceLabels": ["namespace", "service"], "separator": ";", "regex": "|".join(apps), "action": action}]
+
+
 def prometheus_alerting(objects: list[dict]) -> dict:
     """For the Prometheus CR's spec.alerting, read from our Service: Prometheus discovers every pod behind it and
-    posts to each peer, never through a load balancer, and to no other Alertmanager of the namespace."""
+    posts to each peer, never through a load balancer, and to no other Alertmanager of the namespace; only our
+    apps' alerts (alertRelabelings, Prometheus 2.51 and later)."""
     [service] = [obj for obj in objects if obj["kind"] == "Service"]
     return {"alertmanagers": [{"namespace": service["metadata"]["namespace"], "name": service["metadata"]["name"],
-                               "port": service["spec"]["ports"][0]["name"], "apiVersion": "v2"}]}
+                               "port": service["spec"]["ports"][0]["name"], "apiVersion": "v2",
+                               "alertRelabelings": _our_alerts(service, "keep")}]}
+
+
+def platform_alert_relabelings(objects: list[dict]) -> list[dict]:
+    """What a platform adds to its own Alertmanager's entry of spec.alerting, so that our apps' alerts are notified
+    by our Alertmanager alone."""
+    [service] = [obj for obj in objects if obj["kind"] == "Service"]
+    return _our_alerts(service, "drop")
 
 
 def build_kubernetes_alertmanager(params: AlertmanagerParams) -> list[dict]:
