@@ -23,6 +23,9 @@ and the config it writes lands in an emptyDir, which counts against the pod). Th
 (10m, 50Mi, requests equal to limits)."""
 OPERATOR_CREATES_PODS = ("prometheus-operator creates the Alertmanager pods from the Alertmanager resource, with the "
                          "spec.podMetadata labels this policy selects; kube-score sees no pod in the rendered objects")
+OPERATOR_LABELS_PODS = ("prometheus-operator creates the Alertmanager pods from the Alertmanager resource and labels "
+                        "them alertmanager=<name>, which this Service selects; kube-score sees no pod in the rendered "
+                        "objects")
 
 
 def config_secret_name(params: AlertmanagerParams) -> str:
@@ -103,7 +106,7 @@ def build_service(params: AlertmanagerParams) -> dict:
     with the apps whose alerts it is for, which the exported alert relabelings keep (and a platform's own entry
     drops)."""
     metadata = _metadata(params, service_name(params))
-    metadata["annotations"] = ignore_annotations({"service-targets-pod": OPERATOR_CREATES_PODS}) | {
+    metadata["annotations"] = ignore_annotations({"service-targets-pod": OPERATOR_LABELS_PODS}) | {
         ALERTS_OF: ",".join(f"{namespace}/{app}" for namespace, app in params.alerts_of)}
     return {"apiVersion": "v1", "kind": "Service", "metadata": metadata,
             "spec": {"selector": {"app.kubernetes.io/name": "alertmanager", "alertmanager": params.name},
