@@ -36,9 +36,10 @@ class Stack:
     def up(self, overrides: dict | None = None, *extra: str, secrets: dict | None = None):
         deploy.up(self.name, *extra, overrides=overrides, secrets=secrets)
 
-    def pulumi(self, *args: str, overrides: dict | None = None, check: bool = True):
-        config = deploy.config_file(self.name, deploy.load_app_image(), overrides)
-        return deploy.pulumi(self.name, *args, config=config, check=check, capture=True)
+    def pulumi(self, *args: str, overrides: dict | None = None, secrets: dict | None = None, check: bool = True,
+               **options):
+        config = deploy.configured(self.name, deploy.load_app_image(), overrides, secrets)
+        return deploy.pulumi(self.name, *args, config=config, check=check, capture=True, **options)
 
     def state(self) -> dict:
         """Every resource's outputs by URN, from `pulumi stack export`; a secret's ciphertext, which every export
