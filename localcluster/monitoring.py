@@ -77,6 +77,14 @@ _DISCOVERY_RULES = [
 ]
 
 
+def _web_service(name: str, labels: dict, selector: dict, port: int) -> dict:
+    """kube-prometheus' ClusterIP Service of a Prometheus or Alertmanager: ClientIP affinity, web and reloader-web."""
+    return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(name, labels),
+            "spec": {"sessionAffinity": "ClientIP", "selector": selector,
+                     "ports": [{"name": "web", "port": port, "targetPort": "web"},
+                               {"name": "reloader-web", "port": 8080, "targetPort": "reloader-web"}]}}
+
+
 def _kube_prometheus(images: Images) -> list[dict]:
     """kube-prometheus' manifests: Prometheus k8s (2 replicas, every selector {}, discovery RBAC only in default,
     kube-system and monitoring), Alertmanager main (3 replicas, Secret alertmanager-main), their ClusterIP Services
@@ -125,10 +133,7 @@ def _kube_prometheus(images: Images) -> list[dict]:
                                                   "port": "web", "apiVersion": "v2"}]},
                   "resources": {"requests": {"memory": "400Mi"}},
                   "securityContext": {"fsGroup": 2000, "runAsNonRoot": True, "runAsUser": 1000}}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": _meta("prometheus-k8s", p_labels),
-         "spec": {"sessionAffinity": "ClientIP", "selector": p_select,
-                  "ports": [{"name": "web", "port": 9090, "targetPort": "web"},
-                            {"name": "reloader-web", "port": 8080, "targetPort": "reloader-web"}]}},
+        _web_service("prometheus-k8s", p_labels, p_select, 9090),
         {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": _meta("prometheus-k8s", p_labels),
          "spec": {"minAvailable": 1, "selector": {"matchLabels": p_select}}},
         {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": _meta("prometheus-k8s", p_labels),
@@ -159,10 +164,7 @@ def _kube_prometheus(images: Images) -> list[dict]:
                   "resources": {"requests": {"cpu": "4m", "memory": "100Mi"},
                                 "limits": {"cpu": "100m", "memory": "100Mi"}},
                   "securityContext": {"fsGroup": 2000, "runAsNonRoot": True, "runAsUser": 1000}}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": _meta("alertmanager-main", a_labels),
-         "spec": {"sessionAffinity": "ClientIP", "selector": a_select,
-                  "ports": [{"name": "web", "port": 9093, "targetPort": "web"},
-                            {"name": "reloader-web", "port": 8080, "targetPort": "reloader-web"}]}},
+        _web_service("alertmanager-main", a_labels, a_select, 9093),
         {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": _meta("alertmanager-main", a_labels),
          "spec": {"maxUnavailable": 1, "selector": {"matchLabels": a_select}}},
         {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
