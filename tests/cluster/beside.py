@@ -21,7 +21,7 @@ from localcluster.operator_config import generated_config
 from localcluster.cluster import binaries
 from tests.cluster.conftest import Stack
 from tests.cluster.kube import alerting_wired, get, http_json, kubectl, wait
-from tests.cluster.scraping import app_pods, wait_for_targets
+from tests.cluster.scraping import app_pods
 
 pytestmark = pytest.mark.cluster
 OUR_SINK = "our-receiver"
@@ -115,7 +115,6 @@ def ours(platform, sink, before):
 
 
 def test_our_up_leaves_every_object_of_theirs_unchanged(platform, ours, before):
-    wait_for_targets(ours.settings, ours.settings.replicas * ours.settings.web_concurrency)
     assert theirs(platform) == before
 
 
@@ -146,6 +145,19 @@ def test_a_stack_set_up_to_collide_is_refused_before_any_change(platform, ours, 
     assert theirs(platform) == before
 
 
+def test_an_object_of_ours_without_the_mark_is_still_ours(platform, ours):
+    """As an older version of the program left its objects (no mark): the state says the stack made it, so `up`
+    goes ahead, and marks it."""
+    from django_observability.components.resources import MARK
+
+    secret = f"alertmanager-{ours.alertmanager_name}"
+    kubectl("annotate", "secret", "-n", "monitoring", secret, f"{MARK}-")
+    assert MARK not in get("secret", "-n", "monitoring", secret)["metadata"]["annotations"]
+    ours.up(_overrides(platform), secrets=SECRETS)
+    assert get("secret", "-n", "monitoring", secret)["metadata"]["annotations"][MARK] == \
+        "organization/django-observability/dev"
+
+
 def _alerts(url: str) -> list[dict]:
     return [alert for body in http_json(f"{url}/received") for alert in body.get("alerts", [])]
 
@@ -171,7 +183,6 @@ def wired(ours):
 
 def test_our_alert_reaches_ours_exactly_once_and_theirs_never(platform, wired, sink):
     settings = wired.settings
-    wait_for_targets(settings, settings.replicas * settings.web_concurrency)
     pod_ips = [p["status"]["podIP"] for p in app_pods(settings)]
 
     def notified():
