@@ -121,7 +121,7 @@ class StackSettings(Model):
     """Namespace Prometheus runs in; the NetworkPolicies admit only its pods to metrics ports and Alertmanager."""
     prometheus_pod_labels: Annotated[KubernetesLabels, AfterValidator(_selects_something)] = {"app.kubernetes.io/name": "prometheus"}
     """Labels of the Prometheus pods the NetworkPolicies admit."""
-    prometheus_service_account: Name | None = None
+    prometheus_service_account: Annotated[Name | None, BeforeValidator(lambda value: value or None)] = None
     """When set, the stack lets this service account of prometheusNamespace discover the app's targets: a Role and
     RoleBinding in the app's namespace (get, list and watch services, endpoints, endpointslices and pods), which
     kube-prometheus' Prometheus (prometheus-k8s) needs outside default, kube-system and monitoring. Unset, the check
