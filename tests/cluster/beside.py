@@ -147,13 +147,13 @@ def test_a_stack_set_up_to_collide_is_refused_before_any_change(platform, ours, 
 
 def test_an_object_of_ours_without_the_mark_is_still_ours(platform, ours):
     """As an older version of the program left its objects (no mark): the state says the stack made it, so `up`
-    goes ahead, and marks it."""
+    goes ahead, and marks it (with --refresh, which reads the mark's absence into the state)."""
     from django_observability.components.resources import MARK
 
     secret = f"alertmanager-{ours.alertmanager_name}"
     kubectl("annotate", "secret", "-n", "monitoring", secret, f"{MARK}-")
     assert MARK not in get("secret", "-n", "monitoring", secret)["metadata"]["annotations"]
-    ours.up(_overrides(platform), secrets=SECRETS)
+    ours.up(_overrides(platform), "--refresh", secrets=SECRETS)
     assert get("secret", "-n", "monitoring", secret)["metadata"]["annotations"][MARK] == \
         "organization/django-observability/dev"
 
@@ -232,7 +232,9 @@ def _rule_files(platform, settings) -> list[str]:
 
 
 def _warnings(result) -> list[str]:
-    return [line for line in (result.stdout + result.stderr).splitlines() if "selected by no Prometheus" in line]
+    """The program's selector warning (the CLI shows it in its progress and again in its diagnostics)."""
+    return sorted({line.split("warning: ", 1)[1] for line in (result.stdout + result.stderr).splitlines()
+                   if "selected by no Prometheus" in line and "warning: " in line})
 
 
 def test_a_selector_that_skips_ours_is_named_and_it_is_in_fact_not_scraped_nor_loaded(platform, ours):
@@ -266,10 +268,10 @@ def test_a_selector_that_skips_ours_is_named_and_it_is_in_fact_not_scraped_nor_l
         time.sleep(30)  # several reconciliations: they stay out
         assert not _jobs(platform, settings) and not _rule_files(platform, settings)
     finally:
-        if platform.name == "kube-prometheus":
-            kubectl("patch", "prometheus", "-n", monitoring.NAMESPACE, platform.prometheus, "--type=merge", "-p",
-                    json.dumps({"spec": {key: before[key] for key in ("serviceMonitorNamespaceSelector",
-                                                                       "ruleNamespaceSelector")}}))
+        if platform.name == "kube-prometheus":  # a merge patch of {} would keep the matchLabels
+            kubectl("patch", "prometheus", "-n", monitoring.NAMESPACE, platform.prometheus, "--type=json", "-p",
+                    json.dumps([{"op": "replace", "path": f"/spec/{key}", "value": before[key]}
+                                for key in ("serviceMonitorNamespaceSelector", "ruleNamespaceSelector")]))
         ours.up(_overrides(platform), secrets=SECRETS)
     assert not _warnings(ours.pulumi("preview", overrides=_overrides(platform), secrets=SECRETS))
 

@@ -8,7 +8,7 @@ import subprocess
 import urllib.parse
 import urllib.request
 
-from localcluster import addons, monitoring
+from localcluster import addons, deploy, monitoring
 from localcluster.cluster import IMAGES, binaries, image_tag
 from localcluster.layout import STATE
 from localcluster.progress import wait_until
@@ -34,7 +34,7 @@ def alerting_wired(stack):
     before = get("prometheus", "-n", monitoring.NAMESPACE, name)["spec"]["alerting"]
 
     def output(key: str):
-        return json.loads(stack.pulumi("stack", "output", key, "--json").stdout)
+        return json.loads(deploy.pulumi(stack.name, "stack", "output", key, "--json", capture=True).stdout)
 
     drop = output("platformAlertRelabelings")
     theirs = [entry | {"alertRelabelings": entry.get("alertRelabelings", []) + drop}
