@@ -186,12 +186,16 @@ def test_prometheus_finds_every_peer(prod):
     assert len(found) == 3
 
 
-def _fire(alertname: str) -> None:
+def _fire(alertname: str, settings) -> None:
+    """An alert labelled as our rules label theirs (namespace, service), which the platform's Prometheus sends to
+    our Alertmanager alone (tests/cluster/kube.py's alerting_wired)."""
     rule = {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
             "metadata": {"name": alertname.lower(), "namespace": SINK_NAMESPACE,
                          "labels": {"release": "kube-prometheus-stack"}},
             "spec": {"groups": [{"name": alertname, "rules": [
-                {"alert": alertname, "expr": "vector(1)", "labels": {"severity": "warning"}}]}]}}
+                {"alert": alertname, "expr": "vector(1)",
+                 "labels": {"severity": "warning", "namespace": settings.namespace,
+                            "service": settings.app_name}}]}]}}
     kubectl("apply", "-f", "-", stdin=yaml.safe_dump(rule))
 
 
@@ -201,7 +205,7 @@ def _notifications(sink: str, alertname: str) -> int:
 
 
 def test_a_firing_alert_gives_exactly_one_notification(prod, sink):
-    _fire("ClusterOneNotification")
+    _fire("ClusterOneNotification", prod.settings)
     wait("the notification", lambda: _notifications(sink, "ClusterOneNotification") >= 1, timeout=240)
     time.sleep(20)  # longer than the peers' dedup delay: a duplicate would have arrived by now
     assert _notifications(sink, "ClusterOneNotification") == 1
@@ -210,7 +214,7 @@ def test_a_firing_alert_gives_exactly_one_notification(prod, sink):
 def test_one_notification_with_a_peer_deleted(prod, sink):
     settings = prod.settings.alertmanager
     kubectl("delete", "pod", "-n", settings.namespace, f"alertmanager-{prod.alertmanager_name}-1", "--wait=false")
-    _fire("ClusterPeerDeleted")
+    _fire("ClusterPeerDeleted", prod.settings)
     wait("the notification", lambda: _notifications(sink, "ClusterPeerDeleted") >= 1, timeout=240)
     time.sleep(20)
     assert _notifications(sink, "ClusterPeerDeleted") == 1
