@@ -43,6 +43,14 @@ def alerting_wired(stack):
     kubectl("patch", "prometheus", "-n", monitoring.NAMESPACE, name, "--type=merge",
             "-p", json.dumps({"spec": {"alerting": wired}}))
     try:
+        ours, apps = wired["alertmanagers"][-1]["name"], drop[0]["regex"]
+        for pod in pods(monitoring.NAMESPACE, f"prometheus={name}"):
+            # Through the kubelet: kube-prometheus' NetworkPolicy closes 9090 to all but its namespace's pods.
+            with port_forward(monitoring.NAMESPACE, f"pod/{pod['metadata']['name']}", 9090) as url:
+                # Loaded once our entry and both relabelings (our keep, their drop) are in the running config.
+                wait(f"{pod['metadata']['name']} to load the wiring", lambda: (lambda loaded: ours in loaded
+                     and loaded.count(apps) >= 2)(http_json(f"{url}/api/v1/status/config")["data"]["yaml"]),
+                     timeout=240, interval=3)
         yield wired
     finally:
         kubectl("patch", "prometheus", "-n", monitoring.NAMESPACE, name, "--type=merge",
