@@ -13,6 +13,8 @@ from typing import Any, NamedTuple
 
 from django_observability.builders.namespace import build_namespace
 from django_observability.builders.params import StackParams
+from django_observability.builders.service_monitor import build_service_monitor
+from django_observability.builders.slo import build_prometheus_rule
 from django_observability.components import kube_client, ownership
 from django_observability.components.kube_client import Cluster, Unreadable
 from django_observability.components.selectors import Subject, skipped_by
@@ -75,9 +77,10 @@ class Target(NamedTuple):
 
 
 def _subjects(params: StackParams, namespace_labels: dict[str, str] | None) -> list[Subject]:
-    identity = params.app.identity
-    return [Subject("ServiceMonitor", identity.name, identity.namespace, params.monitoring.labels, namespace_labels),
-            Subject("PrometheusRule", f"{identity.name}-slo", identity.namespace, params.slo.labels, namespace_labels)]
+    """Our ServiceMonitor and PrometheusRule as their builders make them."""
+    return [Subject(obj["kind"], obj["metadata"]["name"], obj["metadata"]["namespace"], obj["metadata"]["labels"],
+                    namespace_labels)
+            for obj in (build_service_monitor(params.monitoring), build_prometheus_rule(params.slo))]
 
 
 def _selector_warnings(cluster: Cluster, settings: StackSettings, params: StackParams) -> tuple[list[str], Target]:
