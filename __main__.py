@@ -11,7 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from django_observability import AlertmanagerCluster, DjangoApp
 from django_observability.builders.params import stack_params
-from django_observability.components import docker_target, kube_target
+from django_observability.components import docker_target
 from django_observability.components.engine_settings import load_from_engine
 from django_observability.settings.loader import Problem, SettingsError
 from django_observability.settings.shared import PlatformSettings, SharedSettings
@@ -35,13 +35,19 @@ if review:
     # Render mode writes files for review: no credential reaches them (components/alertmanager.py).
     provider = k8s.Provider("kubernetes", render_yaml_to_directory=settings.render_yaml_to_directory)
 else:
-    if problem := kube_target.problem(settings.kube_context):
-        raise pulumi.RunError(str(problem))
+    # The Kubernetes client, imported only when deploying (most of a second); the checks read the live cluster:
+    # whether it answers, whether an object the stack would create exists and is not the stack's, what the target
+    # Prometheus' selectors, discovery rights and retention say of the apps.
+    from django_observability.components import kube_target
+    from django_observability.components.resources import stack_name
+
+    try:
+        warnings = kube_target.before_deploying(settings, stack_params(loaded.stack, settings), stack_name())
+    except kube_target.Refused as refused:
+        raise pulumi.RunError(str(refused)) from None
+    for warning in warnings:
+        pulumi.log.warn(warning)
     provider = k8s.Provider("kubernetes", context=settings.kube_context)
-    for app in stack_params(loaded.stack, settings).apps:
-        if warning := kube_target.unselected_warning(settings.kube_context, settings.prometheus_namespace,
-                                                     app.monitoring.labels):
-            pulumi.log.warn(warning)
 
 
 def _shared(model: type) -> dict:
@@ -51,8 +57,9 @@ def _shared(model: type) -> dict:
 opts = pulumi.ResourceOptions(provider=provider)
 # Render mode covers the Kubernetes provider only: the Swarm backend always deploys, with the real credentials.
 alertmanager = AlertmanagerCluster(
-    settings.alertmanager.name,
+    settings.alertmanager.resource_name(loaded.stack),
     {**_shared(PlatformSettings), **settings.alertmanager.model_dump(exclude_unset=True),
+     "apps": [{"namespace": app.namespace, "app_name": app.app_name} for app in settings.apps],
      "credentials": loaded.secrets}, opts, review=review and settings.alertmanager.backend == "kubernetes")
 creators: dict[str, DjangoApp] = {}
 outputs = {}

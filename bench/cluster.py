@@ -42,9 +42,9 @@ def _kubectl_apply(stack: str, found: dict) -> None:
 def _kubectl_delete(stack: str, found: dict) -> None:
     settings = load_offline(stack).settings
     kubectl(found, "delete", "namespace", settings.apps[0].namespace, "--wait=true", "--timeout=180s", timeout=200)
-    kubectl(found, "-n", settings.alertmanager.namespace, "delete", "alertmanager,secret,poddisruptionbudget,"
-            "networkpolicy", "-l", f"app.kubernetes.io/instance={settings.alertmanager.name}", "--wait=true",
-            timeout=200, check=False)
+    kubectl(found, "-n", settings.alertmanager.namespace, "delete", "alertmanager,secret,service,poddisruptionbudget,"
+            "networkpolicy", "-l", f"app.kubernetes.io/instance={settings.alertmanager.resource_name(stack)}",
+            "--wait=true", timeout=200, check=False)
 
 
 def up_against_apply(stack: str = "dev", runs: int = 3) -> tuple[float, float]:

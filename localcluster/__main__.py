@@ -25,7 +25,7 @@ def _deploy(stack: str, node_count: int) -> None:
         targets = where.wait_until_scraped(app.namespace, app.app_name, expected)
         for target in sorted(targets, key=lambda t: t["scrapeUrl"]):
             say(f"  up  {target['labels'].get('pod')}  {target['labels'].get('endpoint')}  {target['scrapeUrl']}")
-    print(where.describe(settings.alertmanager.namespace, settings.alertmanager.name))
+    print(where.describe(settings.alertmanager.namespace, settings.alertmanager.resource_name(stack)))
 
 
 def main() -> int:

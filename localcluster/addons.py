@@ -1,12 +1,12 @@
 """What the cluster runs on top of the nodes: RBAC for its own identities, CoreDNS, prometheus-operator (a process
-on this machine, like a managed add-on) with the CRDs of exactly its version, and the Prometheus it manages."""
+on this machine, like a managed add-on) with the CRDs of exactly its version, and the monitoring a platform runs
+with it (localcluster/monitoring.py: kube-prometheus-stack unless a test switched to kube-prometheus)."""
 import string
 import subprocess
 from pathlib import Path
 
-from localcluster import processes
-from localcluster.layout import (DNS_SERVICE_IP, LOCAL_IMAGES, OPERATOR_PORT, PROMETHEUS_NAME, PROMETHEUS_NAMESPACE,
-                                 STATE)
+from localcluster import monitoring, processes
+from localcluster.layout import DNS_SERVICE_IP, OPERATOR_PORT, STATE
 
 MANIFESTS = Path(__file__).parent / "manifests"
 
@@ -38,10 +38,12 @@ def start(binaries: dict[str, Path], images: dict[str, str], operator_dir: Path)
         f"--prometheus-config-reloader={images['prometheus-config-reloader']}",
         f"--web.listen-address=127.0.0.1:{OPERATOR_PORT}", "--log-level=info",
     ], env={"KUBECONFIG": str(STATE / "kubeconfigs/prometheus-operator.yaml")})
-    prometheus_image = images["prometheus"]
-    apply(binaries, _template("prometheus.yaml", namespace=PROMETHEUS_NAMESPACE, name=PROMETHEUS_NAME,
-                              prometheus_image=prometheus_image,
-                              prometheus_version=prometheus_image.rpartition(":")[2], local_images=LOCAL_IMAGES))
+    monitoring.install(lambda *args, **kwargs: kubectl(binaries, *args, **kwargs), monitoring_images(images),
+                       monitoring.current().name)
+
+
+def monitoring_images(images: dict[str, str]) -> monitoring.Images:
+    return monitoring.Images(images["prometheus"], images["alertmanager"])
 
 
 def stop() -> None:

@@ -9,9 +9,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from localcluster import addons, control_plane, network, node as node_daemons, pki, processes
-from localcluster.layout import (API_PORT, CONTROL_PLANE_IP, KUBELET_SYSCTLS, KUBECONFIG, PROMETHEUS_NAME,
-                                 PROMETHEUS_NAMESPACE, ROOT, STATE, nodes, record, recorded)
+from localcluster import addons, control_plane, monitoring, network, node as node_daemons, pki, processes
+from localcluster.layout import (API_PORT, CONTROL_PLANE_IP, KUBELET_SYSCTLS, KUBECONFIG, ROOT, STATE, nodes, record, recorded)
 from localcluster.progress import say, wait_until
 
 BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl",
@@ -111,9 +110,9 @@ def up(node_count: int) -> None:
         for name, archive in archives.items():
             node_daemons.import_image(n, archive)
     wait_until(lambda: _ready_nodes(found) == node_count, f"{node_count} node(s) Ready", timeout=120)
-    say("add-ons: CoreDNS, prometheus-operator and its CRDs, Prometheus")
+    say("add-ons: CoreDNS, prometheus-operator and its CRDs, the platform's monitoring")
     addons.start(found, tags, found["operator-dir"])
-    wait_until(lambda: _addons_ready(found), "CoreDNS and Prometheus to be ready", timeout=240, interval=2)
+    wait_until(lambda: _addons_ready(found), "CoreDNS and the monitoring to be ready", timeout=240, interval=2)
     say(f"local cluster ready in {time.monotonic() - started:.0f}s; KUBECONFIG={KUBECONFIG.relative_to(ROOT)}")
 
 
@@ -126,9 +125,8 @@ def _ready_nodes(found: dict) -> int:
 def _addons_ready(found: dict) -> bool:
     dns = addons.kubectl(found, "-n", "kube-system", "get", "deploy", "coredns", "-o",
                          "jsonpath={.status.readyReplicas}", check=False).stdout
-    prom = addons.kubectl(found, "-n", PROMETHEUS_NAMESPACE, "get", "statefulset", f"prometheus-{PROMETHEUS_NAME}",
-                          "-o", "jsonpath={.status.readyReplicas}", check=False).stdout
-    return dns.strip() == "1" and prom.strip() == "1"
+    return dns.strip() == "1" and monitoring.ready(lambda *args, **kwargs: addons.kubectl(found, *args, **kwargs),
+                                                   monitoring.current())
 
 
 def _api_answers() -> bool:

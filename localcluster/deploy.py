@@ -24,11 +24,11 @@ BACKEND = STATE / "pulumi-state"
 PROJECT = "django-observability"
 
 
-def environment() -> dict[str, str]:
+def environment(kubeconfig: Path = KUBECONFIG) -> dict[str, str]:
     """The engine's environment for the local cluster: its own state backend (render mode keeps .pulumi-state/)
-    and the cluster's kubeconfig."""
+    and the cluster's kubeconfig (or another one for the same cluster)."""
     BACKEND.mkdir(parents=True, exist_ok=True)
-    return {**os.environ, "KUBECONFIG": str(KUBECONFIG), "DJANGO_OBSERVABILITY_BACKEND_URL": f"file://{BACKEND}",
+    return {**os.environ, "KUBECONFIG": str(kubeconfig), "DJANGO_OBSERVABILITY_BACKEND_URL": f"file://{BACKEND}",
             "DJANGO_OBSERVABILITY_RENDER_DIR": ""}
 
 
@@ -66,8 +66,8 @@ CANCEL_TIMEOUT = 90
 
 
 def pulumi(stack: str, *args: str, config: Path | None = None, check: bool = True,
-           capture: bool = False) -> subprocess.CompletedProcess:
-    env = environment()
+           capture: bool = False, kubeconfig: Path = KUBECONFIG) -> subprocess.CompletedProcess:
+    env = environment(kubeconfig)
     subprocess.run([str(ROOT / "tools/pulumi.sh"), "stack", "select", "--create", stack, "--non-interactive"],
                    env=env, check=True, capture_output=True, text=True, timeout=120)
     argv = [str(ROOT / "tools/pulumi.sh"), *args, "--stack", stack, "--non-interactive"]
@@ -123,14 +123,20 @@ def _has_resources(stack: str) -> bool:
     return '"type": "kubernetes:' in result.stdout
 
 
-def up(stack: str, *extra: str, overrides: dict | None = None, secrets: dict | None = None) -> None:
-    """`pulumi up`; `overrides` replace settings and `secrets` add credentials (set with `pulumi config set
-    --secret`, so they reach the state encrypted, as a user's would)."""
-    claim(stack)
-    image = load_app_image()
+def configured(stack: str, image: str, overrides: dict | None = None, secrets: dict | None = None) -> Path:
+    """The generated stack file with `overrides`, and `secrets` set with `pulumi config set --secret` (so they
+    reach the state encrypted, as a user's would)."""
     config = config_file(stack, image, overrides)
     for key, value in (secrets or {}).items():
         pulumi(stack, "config", "set", "--secret", f"{PROJECT}:{key}", value, config=config, capture=True)
+    return config
+
+
+def up(stack: str, *extra: str, overrides: dict | None = None, secrets: dict | None = None) -> None:
+    """`pulumi up`; `overrides` replace settings and `secrets` add credentials."""
+    claim(stack)
+    image = load_app_image()
+    config = configured(stack, image, overrides, secrets)
     say(f"pulumi up --stack {stack} against the local cluster (image {image})")
     pulumi(stack, "up", "--yes", "--skip-preview", *extra, config=config)
 

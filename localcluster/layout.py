@@ -18,13 +18,11 @@ API_PORT = 6443
 ETCD_CLIENT_PORT = 12379
 ETCD_PEER_PORT = 12380
 OPERATOR_PORT = 18080
-PROMETHEUS_NAME = "kube-prometheus-stack-prometheus"
 PROMETHEUS_NAMESPACE = "monitoring"
-RELEASE_LABEL = {"release": "kube-prometheus-stack"}
 LOCAL_IMAGES = ("the local cluster has no registry: its images are imported into every node's containerd, so they "
                 "are never pulled")
 """Why kube-score's pull-policy check is ignored on what runs here: the cluster's Prometheus and a deployed
-stack's Alertmanager (localcluster/deploy.py)."""
+stack's Alertmanager (localcluster/monitoring.py, localcluster/deploy.py)."""
 KUBECONFIG = STATE / "kubeconfig"
 # Host-wide settings the kubelet changes; recorded before the first node starts and restored on stop.
 KUBELET_SYSCTLS = ("vm.overcommit_memory", "kernel.panic", "kernel.panic_on_oops")

@@ -175,7 +175,7 @@ def kill_pods(node: Node) -> None:
         for directory, _, _ in os.walk(hierarchy / node.cgroup.lstrip("/")):
             try:
                 pids = Path(directory, "cgroup.procs").read_text().split()
-            except FileNotFoundError:
+            except OSError:  # gone (ENOENT), or being removed as it is read (ENODEV)
                 continue
             for pid in pids:
                 processes.kill_pid(int(pid))

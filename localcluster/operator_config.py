@@ -1,7 +1,7 @@
 """The scrape jobs prometheus-operator itself generates for a ServiceMonitor: the oracle that loopback runs scrape
 with, instead of a copy of the operator's logic.
 
-The ServiceMonitor is applied to a scratch namespace of the local cluster, labelled for the cluster's Prometheus;
+The ServiceMonitor is applied to a scratch namespace of the local cluster, labelled for the cluster's Prometheus (localcluster/monitoring.py);
 its jobs are read back from the operator's generated Secret (`prometheus-<name>`, `prometheus.yaml.gz`) and the
 ServiceMonitor is deleted again.
 """
@@ -14,7 +14,8 @@ import uuid
 import yaml
 
 from localcluster.addons import apply, kubectl
-from localcluster.layout import PROMETHEUS_NAME, PROMETHEUS_NAMESPACE, RELEASE_LABEL
+from localcluster import monitoring
+from localcluster.layout import PROMETHEUS_NAMESPACE
 from localcluster.progress import wait_until
 
 SCRATCH_NAMESPACE = "operator-oracle"
@@ -22,7 +23,7 @@ SCRATCH_NAMESPACE = "operator-oracle"
 
 def generated_config(binaries: dict) -> dict:
     secret = json.loads(kubectl(binaries, "get", "secret", "-n", PROMETHEUS_NAMESPACE,
-                                f"prometheus-{PROMETHEUS_NAME}", "-o", "json").stdout)
+                                f"prometheus-{monitoring.current().prometheus}", "-o", "json").stdout)
     return yaml.safe_load(gzip.decompress(base64.b64decode(secret["data"]["prometheus.yaml.gz"])))
 
 
@@ -31,7 +32,7 @@ def jobs_for(binaries: dict, service_monitor: dict, timeout: float = 180) -> lis
     monitor = copy.deepcopy(service_monitor)
     name = f"oracle-{uuid.uuid4().hex[:8]}"
     monitor["metadata"] = {"name": name, "namespace": SCRATCH_NAMESPACE,
-                           "labels": {**monitor["metadata"].get("labels", {}), **RELEASE_LABEL}}
+                           "labels": {**monitor["metadata"].get("labels", {}), **monitoring.current().selected_labels}}
     apply(binaries, yaml.safe_dump({"apiVersion": "v1", "kind": "Namespace",
                                     "metadata": {"name": SCRATCH_NAMESPACE}}))
     apply(binaries, yaml.safe_dump(monitor))

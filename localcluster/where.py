@@ -3,6 +3,7 @@ the Alertmanager's status, and kubectl with the cluster's kubeconfig."""
 import json
 import urllib.request
 
+from localcluster import monitoring
 from localcluster.addons import kubectl
 from localcluster.cluster import binaries
 from localcluster.layout import KUBECONFIG, PROMETHEUS_NAMESPACE, ROOT
@@ -10,7 +11,8 @@ from localcluster.progress import wait_until
 
 
 def prometheus_url() -> str:
-    ip = kubectl(binaries(), "-n", PROMETHEUS_NAMESPACE, "get", "pods", "-l", "app.kubernetes.io/name=prometheus",
+    ip = kubectl(binaries(), "-n", PROMETHEUS_NAMESPACE, "get", "pods", "-l",
+                 f"prometheus={monitoring.current().prometheus}",
                  "-o", "jsonpath={.items[0].status.podIP}").stdout.strip()
     return f"http://{ip}:9090"
 
@@ -43,7 +45,7 @@ def describe(alertmanager_namespace: str, alertmanager_name: str) -> str:
         f"Prometheus targets:  curl -s '{url}/api/v1/targets?state=active'   (the binary serves the API, not the web UI)",
         f"Prometheus alerts:   curl -s '{url}/api/v1/alerts'",
         f"Alertmanager status: KUBECONFIG={kubeconfig} kubectl -n {alertmanager_namespace} port-forward "
-        f"svc/alertmanager-operated 9093  then  curl -s http://127.0.0.1:9093/api/v2/status",
+        f"svc/alertmanager-{alertmanager_name} 9093  then  curl -s http://127.0.0.1:9093/api/v2/status",
         f"kubectl:             export KUBECONFIG={kubeconfig}; kubectl get pods -A -o wide",
         "Stop everything:     make cluster-down",
     ])

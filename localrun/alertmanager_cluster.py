@@ -14,7 +14,7 @@ from pathlib import Path
 from django_observability.builders.alertmanager.config import config_text
 from django_observability.builders.alertmanager.peers import peer_plan
 from localrun.processes import HOST, Process, free_port_block, http, wait_until
-from localrun.tools import require_binary
+from localrun.tools import go_tool, require_binary
 from django_observability.settings.alertmanager import AlertmanagerSettings
 from django_observability.settings.routing import Receiver, Route, RoutingConfig, WebhookConfig
 
@@ -70,7 +70,7 @@ def cluster_settings(replicas: int) -> tuple[AlertmanagerSettings, str]:
 
 
 def check_config(path: Path) -> None:
-    amtool = require_binary("amtool")
+    amtool = go_tool("amtool")
     result = subprocess.run([amtool, "check-config", str(path)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -24,7 +24,7 @@ from localrun.prometheus import Prometheus
 from localcluster.cluster import binaries
 from localcluster.operator_config import jobs_for
 from localrun.scrape_config import local_discovery, local_jobs, prometheus_config
-from localrun.tools import require_binary
+from localrun.tools import go_tool
 from django_observability.settings.loader import load_offline, validate
 from localcluster.layout import ROOT
 
@@ -57,7 +57,7 @@ def _container_env(deployment: dict) -> dict[str, str]:
 
 
 def _check_promtool(config_path: Path, report) -> None:
-    promtool = require_binary("promtool")
+    promtool = go_tool("promtool")
     result = subprocess.run([promtool, "check", "config", str(config_path)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     report("promtool check config accepts the scrape config derived from the ServiceMonitor")

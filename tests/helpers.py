@@ -75,15 +75,14 @@ def run_program(stack: str, config: dict[str, str], secret_keys: list[str],
     from django_observability.components import docker_target, kube_target
 
     with mock.patch.object(docker_target, "problem", lambda docker_host: None), \
-            mock.patch.object(kube_target, "problem", lambda context: None), \
-            mock.patch.object(kube_target, "unselected_warning", lambda *args: None):
+            mock.patch.object(kube_target, "before_deploying", lambda *args: []):
         return _run_program(stack, config, secret_keys, mocks)
 
 
 def _run_program(stack: str, config: dict[str, str], secret_keys: list[str],
                  mocks: RecordingMocks | None) -> RecordingMocks:
     mocks = mocks or RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, organization="organization")
     pulumi.runtime.set_all_config(config, secret_keys)
 
     @pulumi.runtime.test
@@ -129,13 +128,16 @@ def reveal(value):
 
 
 def without_patch_force(obj: dict) -> dict:
-    """A registered object as its builder made it: asserts the provider's patchForce annotation that the Pulumi
-    layer adds to every resource (django_observability/components/resources.py) and takes it off."""
-    from django_observability.components.resources import PATCH_FORCE
+    """A registered object as its builder made it: asserts the provider's patchForce annotation and the stack's mark
+    that the Pulumi layer adds to every resource (django_observability/components/resources.py) and takes them
+    off."""
+    from django_observability.components.resources import MARK, PATCH_FORCE
 
     metadata = dict(obj["metadata"])
     annotations = dict(metadata.pop("annotations"))
     assert annotations.pop(PATCH_FORCE) == "true", metadata
+    mark = annotations.pop(MARK)
+    assert mark.startswith(f"organization/{PROJECT}/") and mark.count("/") == 2, mark
     if annotations:
         metadata["annotations"] = annotations
     return {**obj, "metadata": metadata}

@@ -1,15 +1,13 @@
 """kube-score as the gates run it: every optional check enabled, a warning failing the run, nothing ignored for a
 whole run (an object carries its own ignores)."""
-import functools
 import subprocess
 
 from localrun.tools import go_tool
 
-_binary = functools.cache(lambda: go_tool("kube-score"))
 
 
 def score(files) -> subprocess.CompletedProcess:
-    return subprocess.run([_binary(), "score", "--all-default-optional", "--exit-one-on-warning",
+    return subprocess.run([go_tool("kube-score"), "score", "--all-default-optional", "--exit-one-on-warning",
                            "--output-format", "ci", *map(str, files)], capture_output=True, text=True, timeout=120)
 
 

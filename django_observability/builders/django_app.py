@@ -172,7 +172,7 @@ def build_network_policy(app: AppParams) -> dict | None:
                 {"from": [app.prometheus.peer()],
                  "ports": [{"port": port.name, "protocol": "TCP"} for port in plan.metrics]},
             ],
-            "egress": egress_rules(app.egress),
+            "egress": egress_rules(app.egress, app.dns),
         },
     }
 

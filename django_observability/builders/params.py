@@ -12,12 +12,12 @@ from django_observability.builders.relabel import static_label
 from django_observability.settings.alertmanager import AlertmanagerSettings
 from django_observability.settings.loader import placeholder
 from django_observability.settings.model import image_version, instance_label
-from django_observability.settings.network import EgressRule
+from django_observability.settings.network import KUBE_DNS, Destination, EgressRule
 from django_observability.settings.pod import Probes, Shutdown, Spread, Storage
 from django_observability.settings.ports import PortPlan
 from django_observability.settings.relabel import RelabelConfig
 from django_observability.settings.app import AppSettings
-from django_observability.settings.shared import SharedSettings
+from django_observability.settings.shared import PlatformSettings, SharedSettings
 from django_observability.settings.stack import StackSettings
 from django_observability.settings.slo import EXCLUDED_VIEWS, SloSpec
 
@@ -35,24 +35,30 @@ class PrometheusPods(NamedTuple):
                 "podSelector": {"matchLabels": dict(self.pod_labels)}}
 
 
-DNS = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-       "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}
-"""Cluster DNS, the one destination every pod may always reach (port 53, UDP and TCP)."""
+def peer(destination: Destination) -> dict:
+    """A NetworkPolicy `to` entry: a CIDR (the metadata address excepted), or pods of a namespace."""
+    if destination.cidr is not None:
+        excepted = destination.excepted()
+        return {"ipBlock": {"cidr": destination.cidr} | ({"except": excepted} if excepted else {})}
+    found = {}
+    if destination.namespace is not None:
+        found["namespaceSelector"] = {"matchLabels": {"kubernetes.io/metadata.name": destination.namespace}}
+    if destination.pod_labels is not None:
+        found["podSelector"] = {"matchLabels": dict(destination.pod_labels)}
+    return found
 
 
-def egress_rules(allowed: tuple[EgressRule, ...]) -> list[dict]:
-    """NetworkPolicy egress rules: cluster DNS, then each allow entry (the metadata address excepted from a CIDR)."""
-    rules = [{"to": [DNS], "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}]
+DEFAULT_DNS = (KUBE_DNS,)
+
+
+def egress_rules(allowed: tuple[EgressRule, ...], dns: tuple[Destination, ...]) -> list[dict]:
+    """NetworkPolicy egress rules: cluster DNS (where `clusterDns` says it is served, port 53 over UDP and TCP), then
+    each allow entry."""
+    rules = [{"to": [peer(each) for each in dns], "ports": [{"port": 53, "protocol": "UDP"},
+                                                            {"port": 53, "protocol": "TCP"}]}]
     for rule in allowed:
-        if rule.cidr is not None:
-            peer = {"ipBlock": {"cidr": rule.cidr} | ({"except": rule.excepted()} if rule.excepted() else {})}
-        else:
-            peer = {}
-            if rule.namespace is not None:
-                peer["namespaceSelector"] = {"matchLabels": {"kubernetes.io/metadata.name": rule.namespace}}
-            if rule.pod_labels is not None:
-                peer["podSelector"] = {"matchLabels": dict(rule.pod_labels)}
-        rules.append({"to": [peer], "ports": [{"port": port.port, "protocol": port.protocol} for port in rule.ports]})
+        rules.append({"to": [peer(rule)], "ports": [{"port": port.port, "protocol": port.protocol}
+                                                    for port in rule.ports]})
     return rules
 
 
@@ -94,6 +100,7 @@ class AppParams(NamedTuple):
     kube_score_ignores: dict[str, str]
     http_allowed_namespaces: tuple[str, ...]
     egress: tuple[EgressRule, ...]
+    dns: tuple[Destination, ...]
     owns_namespace: bool
     """The stack creates the namespace, so a default-deny may select every pod in it."""
     prometheus: PrometheusPods
@@ -110,6 +117,9 @@ class MonitoringParams(NamedTuple):
     relabelings: tuple[RelabelConfig, ...]
     """environment=<stack>, then each static label, then the stack's own relabel configs, in that order."""
     metric_relabelings: tuple[RelabelConfig, ...]
+    prometheus_namespace: str
+    prometheus_service_account: str | None
+    """The Prometheus service account the stack grants discovery in the app's namespace, or None."""
     name = _APP_NAME
 
 
@@ -128,15 +138,17 @@ class AlertmanagerParams(NamedTuple):
     settings: AlertmanagerSettings
     stack: str
     """The stack the cluster belongs to: with its name, what tells its peers from another cluster's."""
+    name: str
+    """Of the Alertmanager resource, its Service, PDB and NetworkPolicy (`alertmanager.name`, or <project>-<stack>)."""
     labels: dict[str, str]
     selector: dict[str, str]
     prometheus: PrometheusPods
+    dns: tuple[Destination, ...]
+    alerts_of: tuple[tuple[str, str], ...]
+    """(namespace, app name) of every app whose alerts this Alertmanager receives: their rules label every alert
+    namespace=<namespace>, service=<app name>."""
     secrets: Mapping[str, str]
     """Secret config key → value for the config text: placeholders unless the real values are given."""
-
-    @property
-    def name(self) -> str:
-        return self.settings.name
 
 
 class DjangoAppParams(NamedTuple):
@@ -158,13 +170,16 @@ class StackParams(NamedTuple):
     alertmanager: AlertmanagerParams
 
 
-def alertmanager_params(settings: AlertmanagerSettings, stack: str, part_of: str, prometheus: PrometheusPods,
-                        secrets: Mapping[str, str] | None = None) -> AlertmanagerParams:
+def alertmanager_params(settings: AlertmanagerSettings, stack: str, platform: PlatformSettings,
+                        alerts_of: tuple[tuple[str, str], ...], secrets: Mapping[str, str] | None = None
+                        ) -> AlertmanagerParams:
     """The Alertmanager's slice; `secrets` defaults to a placeholder for each credential its routing reads."""
     if secrets is None:
         secrets = {key: placeholder(key) for key in settings.routing.secret_keys()}
-    labels = common_labels("alertmanager", settings.name, "alert-router", part_of, image_version(settings.image))
-    return AlertmanagerParams(settings, stack, labels, selector_labels(labels), prometheus, secrets)
+    name = settings.resource_name(stack)
+    labels = common_labels("alertmanager", name, "alert-router", platform.part_of, image_version(settings.image))
+    return AlertmanagerParams(settings, stack, name, labels, selector_labels(labels), prometheus_pods(platform),
+                              tuple(platform.cluster_dns), alerts_of, secrets)
 
 
 def django_app_params(app: AppSettings, shared: SharedSettings, environment: str) -> DjangoAppParams:
@@ -182,22 +197,23 @@ def django_app_params(app: AppSettings, shared: SharedSettings, environment: str
         app=AppParams(identity, app.image, app.image_pull_policy, app.replicas, app.container_resources(), app.storage,
                       app.probes, app.shutdown, app.spread, dict(app.security_exceptions), dict(app.scanner_skips),
                       dict(app.kube_score_ignores), tuple(app.http_allowed_namespaces), tuple(app.egress),
-                      app.create_namespace, prometheus),
+                      tuple(shared.cluster_dns), app.create_namespace, prometheus),
         monitoring=MonitoringParams(identity, monitor_labels, app.metrics_path, app.scrape_interval,
-                                    app.scrape_timeout, relabelings, tuple(app.metric_relabelings)),
+                                    app.scrape_timeout, relabelings, tuple(app.metric_relabelings),
+                                    shared.prometheus_namespace, shared.prometheus_service_account),
         slo=SloParams(identity, monitor_labels, tuple(app.slos),
                       tuple(dict.fromkeys((*EXCLUDED_VIEWS, *app.slo_excluded_views))), app.sloth_labels),
     )
 
 
-def prometheus_pods(shared: SharedSettings) -> PrometheusPods:
-    return PrometheusPods(shared.prometheus_namespace, dict(shared.prometheus_pod_labels))
+def prometheus_pods(platform: PlatformSettings) -> PrometheusPods:
+    return PrometheusPods(platform.prometheus_namespace, dict(platform.prometheus_pod_labels))
 
 
 def stack_params(stack: str, settings: StackSettings, secrets: Mapping[str, str] | None = None) -> StackParams:
     """Every part's parameters; `secrets` defaults to a placeholder for each credential the routing reads."""
     return StackParams(
         apps=tuple(django_app_params(app, settings, stack) for app in settings.apps),
-        alertmanager=alertmanager_params(settings.alertmanager, stack, settings.part_of, prometheus_pods(settings),
-                                         secrets),
+        alertmanager=alertmanager_params(settings.alertmanager, stack, settings,
+                                         tuple((app.namespace, app.app_name) for app in settings.apps), secrets),
     )

@@ -1,5 +1,6 @@
 """How Prometheus scrapes the app: one endpoint per metrics port of the port plan, as a prometheus-operator
-ServiceMonitor, and the same jobs as prometheus.yml's `scrape_configs` for a Prometheus without the operator.
+ServiceMonitor, and the same jobs as prometheus.yml's `scrape_configs` for a Prometheus without the operator; and,
+when the stack names the Prometheus' service account, the discovery it needs in the app's namespace.
 
 The scrape jobs give each target the labels the operator gives the ServiceMonitor's (namespace, service, pod,
 container, job, endpoint), so the SLO rules and the dashboard read both alike; tests/cluster/test_operator_config.py
@@ -80,3 +81,32 @@ def build_scrape_jobs(monitoring: MonitoringParams) -> list[dict]:
             job["metric_relabel_configs"] = [to_prometheus(config) for config in monitoring.metric_relabelings]
         jobs.append(job)
     return jobs
+
+
+DISCOVERY_RULES = [
+    {"apiGroups": [""], "resources": ["services", "endpoints", "pods"], "verbs": ["get", "list", "watch"]},
+    {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["get", "list", "watch"]},
+]
+"""What a Prometheus' Kubernetes discovery of a ServiceMonitor's targets reads (role endpoints or endpointslice)."""
+
+
+def build_discovery_grant(monitoring: MonitoringParams) -> list[dict]:
+    """A Role and RoleBinding in the app's namespace for the Prometheus service account `prometheusServiceAccount`,
+    exactly what its discovery reads there, and nothing when the setting is unset."""
+    account = monitoring.prometheus_service_account
+    if account is None:
+        return []
+    identity = monitoring.identity
+    metadata = identity.metadata(name=f"{identity.name}-prometheus-discovery")
+    return [
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": metadata,
+         "rules": DISCOVERY_RULES},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": metadata,
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": metadata["name"]},
+         "subjects": [{"kind": "ServiceAccount", "name": account, "namespace": monitoring.prometheus_namespace}]},
+    ]
+
+
+def build_monitoring(monitoring: MonitoringParams) -> list[dict]:
+    """The ServiceMonitor first (the part's export reads it), then its discovery grant."""
+    return [build_service_monitor(monitoring), *build_discovery_grant(monitoring)]

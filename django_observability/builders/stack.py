@@ -7,20 +7,21 @@ them, build from these functions and nothing else, so what is rendered and what 
 from typing import Any
 
 from django_observability.builders.alertmanager.config import config_text
-from django_observability.builders.alertmanager.kubernetes import build_kubernetes_alertmanager, prometheus_alerting
+from django_observability.builders.alertmanager.kubernetes import (build_kubernetes_alertmanager,
+                                                                  platform_alert_relabelings, prometheus_alerting)
 from django_observability.builders.alertmanager.swarm import build_swarm_plan, prometheus_alerting_swarm
 from django_observability.builders.dashboard import build_dashboard_config_map
 from django_observability.builders.django_app import build_django_app, metrics_ports
 from django_observability.builders.namespace import build_namespace
 from django_observability.builders.params import AlertmanagerParams, DjangoAppParams, StackParams
-from django_observability.builders.service_monitor import build_scrape_jobs, build_service_monitor
+from django_observability.builders.service_monitor import build_monitoring, build_scrape_jobs
 from django_observability.builders.slo import build_prometheus_rule
 
 
 def app_objects(app: DjangoAppParams) -> list[dict]:
     """One app's Kubernetes objects, its namespace first (every other object lives in it)."""
     namespace = [build_namespace(app.namespace)] if app.namespace is not None else []
-    return [*namespace, *build_django_app(app.app), build_service_monitor(app.monitoring),
+    return [*namespace, *build_django_app(app.app), *build_monitoring(app.monitoring),
             build_prometheus_rule(app.slo), build_dashboard_config_map(app.slo)]
 
 
@@ -53,8 +54,10 @@ def alertmanager_objects(params: AlertmanagerParams) -> list[dict]:
 
 
 def alertmanager_outputs(objects: list[dict]) -> dict[str, Any]:
-    """What a Prometheus needs to send alerts to every peer of a Kubernetes Alertmanager."""
-    return {"prometheus_alerting": prometheus_alerting(objects)}
+    """What a Prometheus needs to send the apps' alerts to every peer of a Kubernetes Alertmanager, and what a
+    platform adds to its own Alertmanager's entry so that those alerts are notified by ours alone."""
+    return {"prometheus_alerting": prometheus_alerting(objects),
+            "platform_alert_relabelings": platform_alert_relabelings(objects)}
 
 
 def alertmanager_files(params: AlertmanagerParams) -> dict[str, Any]:

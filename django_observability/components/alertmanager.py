@@ -6,7 +6,7 @@ from typing import Any
 
 import pulumi
 
-from django_observability.builders.params import alertmanager_params, prometheus_pods
+from django_observability.builders.params import alertmanager_params
 from django_observability.builders.alertmanager.kubernetes import build_config_secret
 from django_observability.builders.stack import alertmanager_objects, alertmanager_outputs
 from django_observability.components import former
@@ -23,8 +23,11 @@ class AlertmanagerCluster(pulumi.ComponentResource):
     """An Alertmanager cluster of N peers gossiping on 9094, its routing config kept secret."""
 
     prometheus_alerting: pulumi.Output[dict[str, Any]]
-    """What a Prometheus sends alerts with, to every peer: a Prometheus CR's spec.alerting on Kubernetes, prometheus.yml's
-    alerting block on Swarm."""
+    """What a Prometheus sends the apps' alerts with, to every peer: a Prometheus CR's spec.alerting on Kubernetes,
+    prometheus.yml's alerting block on Swarm."""
+    platform_alert_relabelings: pulumi.Output[list[dict[str, Any]]]
+    """What a platform adds to its own Alertmanager's entry of spec.alerting (alertRelabelings), so that the apps'
+    alerts are notified by this cluster alone (none on Swarm)."""
     peers: pulumi.Output[int]
     """How many peers the cluster has."""
 
@@ -37,7 +40,8 @@ class AlertmanagerCluster(pulumi.ComponentResource):
         spec = validated("AlertmanagerCluster", name, AlertmanagerSpec, args, leave_out=("credentials",))
         credentials = dict(args.get("credentials") or {})
         _check_credentials(name, spec, credentials, review)
-        params = alertmanager_params(spec, pulumi.get_stack(), spec.part_of, prometheus_pods(spec))
+        params = alertmanager_params(spec, pulumi.get_stack(), spec,
+                                     tuple((app.namespace, app.app_name) for app in spec.apps))
         super().__init__(TYPE, name, None, pulumi.ResourceOptions.merge(
             pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=former.ALERTMANAGER[spec.backend])]), opts))
         if spec.backend == "swarm":

@@ -150,6 +150,17 @@ class SloSpecArgs(TypedDict, total=False):
     """A low-severity ticket when almost none of the budget is used over the period (the SLO is stricter than reality and dependants may come to rely on it). Default: false."""
 
 
+class DestinationArgs(TypedDict, total=False):
+    """A CIDR, or pods (a namespace, pod labels, or both)."""
+
+    cidr: str
+    """Addresses outside the cluster; the metadata address is excepted from any CIDR that contains it."""
+    namespace: str
+    """Pods of this namespace."""
+    pod_labels: dict[str, str]
+    """Pods with these labels (in `namespace`, or in the pod's own namespace)."""
+
+
 class DjangoAppArgs(TypedDict, total=False):
     """One app with what it shares with a stack's other apps: what a `DjangoApp` component is built from."""
 
@@ -221,6 +232,10 @@ class DjangoAppArgs(TypedDict, total=False):
     """Namespace Prometheus runs in; the NetworkPolicies admit only its pods to metrics ports and Alertmanager. Default: "monitoring"."""
     prometheus_pod_labels: dict[str, str]
     """Labels of the Prometheus pods the NetworkPolicies admit."""
+    prometheus_service_account: str
+    """When set, the stack lets this service account of prometheusNamespace discover the apps' targets: a Role and RoleBinding in each app's namespace (get, list and watch services, endpoints, endpointslices and pods), which kube-prometheus' Prometheus (prometheus-k8s) needs outside default, kube-system and monitoring. Unset, the check before deploying says when the Prometheus that selects a ServiceMonitor may not list them."""
+    cluster_dns: list[DestinationArgs]
+    """Where cluster DNS is served from, the one destination the apps' and the Alertmanager's pods always reach (port 53, UDP and TCP): each a cidr or pods (namespace, podLabels). Default kube-system pods k8s-app: kube-dns; with NodeLocal DNSCache, [{cidr: 169.254.20.10/32}]."""
     production: bool
     """Hold every app to production rules: an image pinned by a tag other than latest or by a digest, and a memory limit equal to the memory request. Default: false."""
 
@@ -249,13 +264,22 @@ class SwarmSettingsArgs(TypedDict, total=False):
     """Peer i publishes its web port (9093) at firstPublishedPort + i - 1. Default: 19093."""
 
 
+class AppRefArgs(TypedDict, total=False):
+    """An app whose alerts an Alertmanager cluster receives."""
+
+    namespace: Required[str]
+    """The app's namespace."""
+    app_name: Required[str]
+    """The app's name (its Service's): with the namespace, what every alert of its rules carries."""
+
+
 class AlertmanagerClusterArgs(TypedDict, total=False):
-    """An Alertmanager cluster with where the platform's Prometheus runs: what an `AlertmanagerCluster` component is built from."""
+    """An Alertmanager cluster with where the platform's Prometheus runs and the apps it receives alerts of: what an `AlertmanagerCluster` component is built from."""
 
     backend: str
     """kubernetes (a prometheus-operator Alertmanager) or swarm (numbered Docker Swarm services). Default: "kubernetes"."""
     name: str
-    """Name of the Alertmanager resource (its config Secret is alertmanager-<name>). Default: the component's name."""
+    """Name of the Alertmanager resource (its StatefulSet and config Secret are alertmanager-<name>); default <project>-<stack> (django-observability-dev), never a name a platform's own Alertmanager has (main, kube-prometheus-stack-alertmanager). Its PDB and NetworkPolicy carry the same name. Default: the component's name."""
     namespace: str
     """Namespace of the Alertmanager on Kubernetes. Default: "monitoring"."""
     replicas: int
@@ -286,5 +310,11 @@ class AlertmanagerClusterArgs(TypedDict, total=False):
     """Namespace Prometheus runs in; the NetworkPolicies admit only its pods to metrics ports and Alertmanager. Default: "monitoring"."""
     prometheus_pod_labels: dict[str, str]
     """Labels of the Prometheus pods the NetworkPolicies admit."""
+    prometheus_service_account: str
+    """When set, the stack lets this service account of prometheusNamespace discover the apps' targets: a Role and RoleBinding in each app's namespace (get, list and watch services, endpoints, endpointslices and pods), which kube-prometheus' Prometheus (prometheus-k8s) needs outside default, kube-system and monitoring. Unset, the check before deploying says when the Prometheus that selects a ServiceMonitor may not list them."""
+    cluster_dns: list[DestinationArgs]
+    """Where cluster DNS is served from, the one destination the apps' and the Alertmanager's pods always reach (port 53, UDP and TCP): each a cidr or pods (namespace, podLabels). Default kube-system pods k8s-app: kube-dns; with NodeLocal DNSCache, [{cidr: 169.254.20.10/32}]."""
+    apps: list[AppRefArgs]
+    """The apps whose alerts the cluster receives: the alerting it exports keeps their alerts alone, and the relabelings it exports for a platform's own Alertmanager drop them there. Empty, it receives every alert of the Prometheus that sends to it."""
     credentials: dict[str, pulumi.Input[str]]
     """The value of every secret key the routing names (such as slackWebhookUrl), kept secret."""

@@ -1,126 +1,179 @@
-"""Before a real deployment: the stack's kubeContext must name a context of the kubeconfig, and that context's API
-server must answer. Otherwise the provider would fail mid-update with pages of gRPC detail; here the program stops
-before any resource is registered, with one line naming the setting.
+"""Before a real deployment, what the target cluster says about it, read through the official client
+(components/kube_client.py) with the stack's kubeContext:
 
-Then the selector trap: a ServiceMonitor that no Prometheus selects is accepted by the API server and scraped by
-nobody. The Prometheus objects of `prometheusNamespace` are read (with the context's token or client certificate)
-and a warning names the labels they select when the stack's `serviceMonitorLabels` match none of them.
+- the context exists and its API server answers; otherwise the provider would fail mid-update with pages of gRPC
+  detail, so the program stops before any resource is registered, with one line naming the setting;
+- no object the stack would create exists without this stack having made it (components/ownership.py): one line,
+  before any change;
+- the traps that deploy fine and then do nothing, each a warning of one line: a ServiceMonitor or PrometheusRule
+  that one of the target Prometheus' four selectors skips (components/selectors.py), a Prometheus that may not
+  discover the app's targets (RBAC), a retention shorter than an SLO period. What cannot be read is said once.
 """
-import base64
-import json
-import os
-import socket
-import ssl
-import tempfile
-import urllib.parse
-import urllib.request
-from pathlib import Path
+from typing import NamedTuple
 
-import yaml
+from django_observability.builders.namespace import build_namespace
+from django_observability.builders.params import DjangoAppParams, StackParams
+from django_observability.builders.service_monitor import build_service_monitor
+from django_observability.builders.slo import build_prometheus_rule
+from django_observability.components import kube_client, ownership
+from django_observability.components.kube_client import Cluster, Unreadable
+from django_observability.components.selectors import Subject, skipped_by
+from django_observability.settings.durations import parse_duration
+from django_observability.settings.problems import Problem
+from django_observability.settings.slo import PERIODS
+from django_observability.settings.stack import StackSettings
 
-from django_observability.settings.loader import Problem
-
-
-def _kubeconfig_files() -> list[Path]:
-    configured = os.environ.get("KUBECONFIG")
-    if configured:
-        return [Path(p) for p in configured.split(os.pathsep) if p]
-    return [Path.home() / ".kube" / "config"]
+DEFAULT_RETENTION = "24h"
+"""prometheus-operator's retention when a Prometheus sets neither retention nor retentionSize."""
 
 
-def _read(files: list[Path]) -> tuple[dict[str, dict], dict[str, dict], dict[str, dict]]:
-    """Contexts, clusters and users by name, the first definition winning as kubectl merges them."""
-    sections: tuple[dict, dict, dict] = ({}, {}, {})
-    for path in files:
-        try:
-            document = yaml.safe_load(path.read_text()) or {}
-        except (OSError, yaml.YAMLError):
-            continue
-        for section, (key, field) in zip(sections, (("contexts", "context"), ("clusters", "cluster"),
-                                                    ("users", "user"))):
-            for entry in document.get(key) or []:
-                section.setdefault(entry.get("name"), entry.get(field) or {})
-    return sections
+class Refused(Exception):
+    """Deploying would fail or damage what someone else made; the one line says why and nothing was changed."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
 
 
-def problem(kube_context: str, timeout: float = 3.0) -> Problem | None:
-    """What is wrong with deploying to `kube_context`, or None."""
-    files = _kubeconfig_files()
-    contexts, clusters, _ = _read(files)
-    if kube_context not in contexts:
-        known = ", ".join(sorted(c for c in contexts if c)) or "none"
-        where = os.pathsep.join(str(f) for f in files)
-        return Problem("kubeContext", kube_context, f"is not a context of the kubeconfig {where} (contexts: {known})")
-    server = clusters.get(contexts[kube_context].get("cluster"), {}).get("server") or ""
-    url = urllib.parse.urlsplit(server)
+def reach(kube_context: str) -> Cluster:
+    """A client for the context whose API server answered; Refused otherwise."""
+    from kubernetes.config.config_exception import ConfigException
+
+    if not kube_client.in_cluster() and kube_context not in kube_client.contexts():
+        where = ":".join(str(path) for path in kube_client.kubeconfig_files())
+        known = ", ".join(sorted(kube_client.contexts())) or "none"
+        raise Refused(Problem("kubeContext", kube_context,
+                              f"is not a context of the kubeconfig {where} (contexts: {known})"))
     try:
-        with socket.create_connection((url.hostname, url.port or (443 if url.scheme == "https" else 80)), timeout):
-            return None
-    except (OSError, TypeError, ValueError) as error:
-        return Problem("kubeContext", kube_context, f"its API server {server} does not answer ({error})")
+        cluster = kube_client.connect(kube_context)
+    except (ConfigException, OSError, ValueError) as error:
+        raise Refused(Problem("kubeContext", kube_context, f"its credentials cannot be loaded ({error})")) from None
+    try:
+        cluster.get("/version")
+    except Unreadable as error:
+        raise Refused(Problem("kubeContext", kube_context,
+                              f"its API server {cluster.server} does not answer ({error})")) from None
+    return cluster
 
 
-def _get(kube_context: str, path: str) -> dict | None:
-    """GET `path` from the context's API server, or None where its credentials are of a kind not read here (an
-    exec plugin, for one)."""
-    contexts, clusters, users = _read(_kubeconfig_files())
-    cluster = clusters.get(contexts[kube_context].get("cluster"), {})
-    user = users.get(contexts[kube_context].get("user"), {})
-    context = ssl.create_default_context()
-    with tempfile.TemporaryDirectory() as work:
-        def material(key: str) -> str | None:
-            if cluster.get(key) or user.get(key):
-                return cluster.get(key) or user.get(key)
-            data = cluster.get(f"{key}-data") or user.get(f"{key}-data")
-            if not data:
-                return None
-            target = Path(work) / key
-            target.write_bytes(base64.b64decode(data))
-            return str(target)
+def _namespace_labels(cluster: Cluster, params: DjangoAppParams) -> dict[str, str] | None:
+    """The app namespace's labels as Prometheus will see them: the ones the stack sets when it makes the namespace,
+    else the live ones (None when they cannot be read)."""
+    name = params.app.identity.namespace
+    if params.namespace is not None:
+        return {**build_namespace(params.namespace)["metadata"]["labels"], "kubernetes.io/metadata.name": name}
+    try:
+        live = cluster.get(f"/api/v1/namespaces/{name}")
+    except Unreadable:
+        return None
+    return (live or {}).get("metadata", {}).get("labels") or {"kubernetes.io/metadata.name": name}
 
-        if authority := material("certificate-authority"):
-            context.load_verify_locations(authority)
-        if cluster.get("insecure-skip-tls-verify"):
-            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-        headers = {}
-        if user.get("token"):
-            headers["Authorization"] = f"Bearer {user['token']}"
-        elif certificate := material("client-certificate"):
-            context.load_cert_chain(certificate, material("client-key"))
-        else:
-            return None
-        request = urllib.request.Request(cluster["server"].rstrip("/") + path, headers=headers)
+
+class Target(NamedTuple):
+    """The Prometheus objects of prometheusNamespace, and which of them select our ServiceMonitor and rules."""
+
+    prometheuses: list[dict]
+    selecting: list[dict]
+
+
+def _subjects(params: DjangoAppParams, namespace_labels: dict[str, str] | None) -> list[Subject]:
+    """Our ServiceMonitor and PrometheusRule as their builders make them."""
+    return [Subject(obj["kind"], obj["metadata"]["name"], obj["metadata"]["namespace"], obj["metadata"]["labels"],
+                    namespace_labels)
+            for obj in (build_service_monitor(params.monitoring), build_prometheus_rule(params.slo))]
+
+
+def _selector_warnings(cluster: Cluster, settings: StackSettings, params: DjangoAppParams) -> tuple[list[str], Target]:
+    namespace = settings.prometheus_namespace
+    read = f"kubectl -n {namespace} get prometheus -o yaml"
+    try:
+        found = cluster.get(f"/apis/monitoring.coreos.com/v1/namespaces/{namespace}/prometheuses")
+    except Unreadable as error:
+        return [str(Problem("prometheusNamespace", namespace,
+                            f"its Prometheus objects cannot be read ({error}): whether one scrapes the ServiceMonitor "
+                            f"and loads the rules is not checked; read them with `{read}`"))], Target([], [])
+    prometheuses = (found or {}).get("items") or []
+    labels = _namespace_labels(cluster, params)
+    warnings = []
+    if labels is None:
+        warnings.append(str(Problem("namespace", params.app.identity.namespace,
+                                    "its labels cannot be read (forbidden): the namespace selectors are not checked")))
+    subjects = _subjects(params, labels)
+    skipped = {p["metadata"]["name"]: [reason for s in subjects if (reason := skipped_by(p, s))] for p in prometheuses}
+    selecting = [p for p in prometheuses if not skipped[p["metadata"]["name"]]]
+    if not selecting:
+        why = " | ".join(f"Prometheus {namespace}/{name}: {'; '.join(reasons)}" for name, reasons in skipped.items())
+        warnings.append(f"{Problem('serviceMonitorLabels', params.monitoring.labels, 'are selected by no Prometheus: its ServiceMonitor and rules would be scraped and loaded by nobody')} "
+                        f"({why or f'there is no Prometheus in namespace {namespace}'}; read a Prometheus' four "
+                        f"selectors with `{read}`)")
+    return warnings, Target(prometheuses, selecting)
+
+
+def _discovery_warnings(cluster: Cluster, settings: StackSettings, params: DjangoAppParams,
+                        target: Target) -> list[str]:
+    """Whether the Prometheus that selects us may list what its discovery reads in the app's namespace (a
+    SubjectAccessReview as that service account); nothing to check when the stack grants it."""
+    namespace = params.app.identity.namespace
+    warnings = []
+    for prometheus in target.selecting:
+        spec = prometheus.get("spec") or {}
+        account = spec.get("serviceAccountName") or "default"
+        if account == settings.prometheus_service_account:
+            continue
+        endpointslices = spec.get("serviceDiscoveryRole") == "EndpointSlice"
+        resource = {"group": "discovery.k8s.io", "resource": "endpointslices"} if endpointslices else \
+            {"group": "", "resource": "endpoints"}
+        user = f"system:serviceaccount:{settings.prometheus_namespace}:{account}"
+        review = {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
+                  "spec": {"user": user, "groups": ["system:serviceaccounts",
+                                                     f"system:serviceaccounts:{settings.prometheus_namespace}"],
+                           "resourceAttributes": {"namespace": namespace, "verb": "list", **resource}}}
+        name = f"{settings.prometheus_namespace}/{prometheus['metadata']['name']}"
         try:
-            with urllib.request.urlopen(request, context=context, timeout=5) as response:
-                return json.load(response)
-        except OSError:
-            return None
+            answer = cluster.post("/apis/authorization.k8s.io/v1/subjectaccessreviews", review) or {}
+        except Unreadable as error:
+            warnings.append(str(Problem("prometheusServiceAccount", settings.prometheus_service_account,
+                                        f"whether Prometheus {name} may discover the app's targets in namespace "
+                                        f"{namespace} cannot be checked ({error})")))
+            continue
+        if not answer.get("status", {}).get("allowed"):
+            warnings.append(str(Problem(
+                "prometheusServiceAccount", settings.prometheus_service_account,
+                f"Prometheus {name} (service account {account}) may not list {resource['resource']} in namespace "
+                f"{namespace}: it selects the ServiceMonitor and then finds no target; set prometheusServiceAccount: "
+                f"{account} and the stack grants it a Role and RoleBinding there")))
+    return warnings
 
 
-def _selects(selector: dict | None, labels: dict[str, str]) -> bool:
-    """Label selector semantics for matchLabels and the In/NotIn/Exists/DoesNotExist expressions; a missing
-    selector selects nothing, an empty one everything."""
-    if selector is None:
-        return False
-    if any(labels.get(key) != value for key, value in (selector.get("matchLabels") or {}).items()):
-        return False
-    for expression in selector.get("matchExpressions") or []:
-        key, operator, values = expression["key"], expression["operator"], expression.get("values") or []
-        if {"In": labels.get(key) in values, "NotIn": labels.get(key) not in values,
-                "Exists": key in labels, "DoesNotExist": key not in labels}.get(operator) is False:
-            return False
-    return True
+def _retention_warnings(params: DjangoAppParams, target: Target, key: str) -> list[str]:
+    warnings = []
+    for prometheus in target.selecting:
+        spec = prometheus.get("spec") or {}
+        retention = spec.get("retention") or (None if spec.get("retentionSize") else DEFAULT_RETENTION)
+        if retention is None:
+            continue
+        kept = parse_duration(retention)
+        for index, slo in enumerate(params.slo.slos):
+            if kept < PERIODS[slo.period] * 86400:
+                name = f"{prometheus['metadata']['namespace']}/{prometheus['metadata']['name']}"
+                warnings.append(str(Problem(
+                    f"{key}slos[{index}].period", slo.period,
+                    f"Prometheus {name} keeps {retention} of samples (spec.retention"
+                    f"{'' if spec.get('retention') else ' unset: the operator default'}), shorter than the SLO "
+                    f"period: the {slo.name} error budget and its slow-burn alerts see only {retention}")))
+                break
+    return warnings
 
 
-def unselected_warning(kube_context: str, prometheus_namespace: str, labels: dict[str, str]) -> str | None:
-    """A warning when no Prometheus of `prometheus_namespace` selects ServiceMonitors labelled `labels`."""
-    found = _get(kube_context, f"/apis/monitoring.coreos.com/v1/namespaces/{prometheus_namespace}/prometheuses")
-    if found is None:
-        return None
-    prometheuses = found.get("items") or []
-    if any(_selects(p["spec"].get("serviceMonitorSelector"), labels) for p in prometheuses):
-        return None
-    wanted = "; ".join(f"{p['metadata']['name']} selects {json.dumps(p['spec'].get('serviceMonitorSelector'))}"
-                       for p in prometheuses) or f"there is no Prometheus in namespace {prometheus_namespace}"
-    return (f"{Problem('serviceMonitorLabels', labels, 'are selected by no Prometheus: its ServiceMonitor and rules would be scraped and loaded by nobody')} "
-            f"({wanted}; read a Prometheus' selector with `kubectl -n {prometheus_namespace} get prometheus -o yaml`)")
+def before_deploying(settings: StackSettings, params: StackParams, stack: str) -> list[str]:
+    """Refused when the target cannot be deployed to or an object would be taken over; else the warnings, each
+    app's."""
+    cluster = reach(settings.kube_context)
+    if problem := ownership.first_refusal(cluster, stack, ownership.planned(params)):
+        raise Refused(problem)
+    warnings = []
+    for index, app in enumerate(params.apps):
+        key = f"apps[{index}]." if len(params.apps) > 1 else ""
+        found, target = _selector_warnings(cluster, settings, app)
+        warnings += found + _discovery_warnings(cluster, settings, app, target) + _retention_warnings(app, target, key)
+    return warnings

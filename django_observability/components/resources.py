@@ -34,14 +34,23 @@ def resource_name(obj: dict) -> str:
 
 
 PATCH_FORCE = "pulumi.com/patchForce"
+MARK = "django-observability.io/stack"
+"""The stack that made an object, <organization>/<project>/<stack> (components/ownership.py reads it)."""
+
+
+def stack_name() -> str:
+    """The fully qualified name of the stack being deployed."""
+    return f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
 
 
 def owned(obj: dict) -> dict:
-    """`obj` with the provider's patchForce annotation: the program owns every field it sets, so `pulumi up` takes
-    back a field another field manager changed (`kubectl scale`, `kubectl edit`) instead of failing on a
-    server-side-apply conflict. Only registered resources carry it; the offline render stays free of it."""
+    """`obj` with the provider's patchForce annotation and the stack's mark. patchForce: the program owns every
+    field it sets, so `pulumi up` takes back a field another field manager changed (`kubectl scale`, `kubectl
+    edit`) instead of failing on a server-side-apply conflict; it is safe because components/ownership.py lets
+    `up` create nothing over an object this stack did not make. The mark says which stack made the object. Only
+    registered resources carry them; the offline render stays free of them."""
     metadata = dict(obj["metadata"])
-    metadata["annotations"] = {**metadata.get("annotations", {}), PATCH_FORCE: "true"}
+    metadata["annotations"] = {**metadata.get("annotations", {}), PATCH_FORCE: "true", MARK: stack_name()}
     return {**obj, "metadata": metadata}
 
 

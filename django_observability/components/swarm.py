@@ -28,7 +28,8 @@ def register_swarm(parent: pulumi.ComponentResource, params: AlertmanagerParams,
                for credential in plan["secrets"]}
     services = [_service(service, network_resource, config_resource, secrets, child) for service in plan["services"]]
     names = pulumi.Output.all(*[service.name for service in services])
-    return {"prometheus_alerting": names.apply(lambda _: prometheus_alerting_swarm())}
+    return {"prometheus_alerting": names.apply(lambda _: prometheus_alerting_swarm()),
+            "platform_alert_relabelings": pulumi.Output.from_input([])}
 
 
 def _secret(name: str, key: str, value: pulumi.Input[str], child: pulumi.ResourceOptions) -> docker.Secret:

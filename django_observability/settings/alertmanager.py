@@ -8,6 +8,7 @@ from django_observability.settings.durations import parse_go_duration
 from django_observability.settings.model import (Image, Integer, KubeScoreIgnores, Model, Name, Port, PullPolicy,
                                                  Quantity, ResourceQuantities, Resources)
 from django_observability.settings.network import HTTPS_ANYWHERE, EgressRule
+from django_observability.settings.problems import PROJECT
 from django_observability.settings.routing import RoutingConfig
 from django_observability.settings.rules import Pattern, matching
 from django_observability.settings.shared import PlatformSettings
@@ -38,6 +39,10 @@ def _ip_address(value: str) -> str:
         raise ValueError("must be an IP address of a node (Alertmanager advertises an IP, not a name)") from None
 
 
+NAME_LENGTH = 40
+"""The Alertmanager's name, at most: the operator derives alertmanager-<name>-<i> pod names and their labels."""
+
+
 class SwarmSettings(Model):
     """Where the Swarm backend runs its peers."""
 
@@ -56,8 +61,10 @@ class SwarmSettings(Model):
 class AlertmanagerSettings(Model):
     backend: Literal["kubernetes", "swarm"] = "kubernetes"
     """kubernetes (a prometheus-operator Alertmanager) or swarm (numbered Docker Swarm services)."""
-    name: Annotated[Name, Field(max_length=40)] = "main"
-    """Name of the Alertmanager resource (its config Secret is alertmanager-<name>)."""
+    name: Annotated[Name | None, Field(max_length=NAME_LENGTH)] = None
+    """Name of the Alertmanager resource (its StatefulSet and config Secret are alertmanager-<name>); default
+    <project>-<stack> (django-observability-dev), never a name a platform's own Alertmanager has (main,
+    kube-prometheus-stack-alertmanager). Its PDB and NetworkPolicy carry the same name."""
     namespace: Name = "monitoring"
     """Namespace of the Alertmanager on Kubernetes."""
     replicas: Annotated[Integer, Field(ge=1, le=9)] = 1
@@ -91,6 +98,11 @@ class AlertmanagerSettings(Model):
     routing: RoutingConfig = RoutingConfig()
     """alertmanager.yml: route, receivers, inhibit_rules, templates (snake_case); credentials as *_secret keys."""
 
+    def resource_name(self, stack: str) -> str:
+        """The Alertmanager resource's name in `stack`: `name`, or one derived from the project and the stack (the
+        one Alertmanager cluster a stack shares between its apps)."""
+        return self.name or f"{PROJECT}-{stack}"
+
     @model_validator(mode="after")
     def _peers(self):
         if self.backend == "swarm":
@@ -110,6 +122,20 @@ class AlertmanagerSettings(Model):
         return self
 
 
+class AppRef(Model):
+    """An app whose alerts an Alertmanager cluster receives."""
+
+    namespace: Name
+    """The app's namespace."""
+    app_name: Name
+    """The app's name (its Service's): with the namespace, what every alert of its rules carries."""
+
+
 class AlertmanagerSpec(PlatformSettings, AlertmanagerSettings):
-    """An Alertmanager cluster with where the platform's Prometheus runs: what an `AlertmanagerCluster` component is
-    built from."""
+    """An Alertmanager cluster with where the platform's Prometheus runs and the apps it receives alerts of: what an
+    `AlertmanagerCluster` component is built from."""
+
+    apps: list[AppRef] = []
+    """The apps whose alerts the cluster receives: the alerting it exports keeps their alerts alone, and the
+    relabelings it exports for a platform's own Alertmanager drop them there. Empty, it receives every alert of the
+    Prometheus that sends to it."""

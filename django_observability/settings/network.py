@@ -1,4 +1,4 @@
-"""Egress allow-list entries: where a pod may connect besides cluster DNS."""
+"""Egress allow-list entries: where a pod may connect besides cluster DNS; and where cluster DNS is served from."""
 import ipaddress
 from typing import Annotated, Literal
 
@@ -33,8 +33,8 @@ class EgressPort(Model):
     """TCP, UDP or SCTP."""
 
 
-class EgressRule(Model):
-    """A destination: a CIDR, or pods (a namespace, pod labels, or both), on the listed ports."""
+class Destination(Model):
+    """A CIDR, or pods (a namespace, pod labels, or both)."""
 
     cidr: Annotated[str, AfterValidator(_cidr)] | None = None
     """Addresses outside the cluster; the metadata address is excepted from any CIDR that contains it."""
@@ -42,8 +42,6 @@ class EgressRule(Model):
     """Pods of this namespace."""
     pod_labels: KubernetesLabels | None = None
     """Pods with these labels (in `namespace`, or in the pod's own namespace)."""
-    ports: Annotated[list[EgressPort], Field(min_length=1)]
-    """The ports allowed, at least one."""
 
     @model_validator(mode="after")
     def _one_kind_of_destination(self):
@@ -59,6 +57,19 @@ class EgressRule(Model):
         network = ipaddress.ip_network(self.cidr)
         return [str(metadata) for metadata in METADATA_NETWORKS
                 if metadata.version == network.version and metadata.subnet_of(network)]
+
+
+class EgressRule(Destination):
+    """A destination: a CIDR, or pods (a namespace, pod labels, or both), on the listed ports."""
+
+    ports: Annotated[list[EgressPort], Field(min_length=1)]
+    """The ports allowed, at least one."""
+
+
+KUBE_DNS = Destination(namespace="kube-system", pod_labels={"k8s-app": "kube-dns"})
+"""Cluster DNS as most clusters serve it: the CoreDNS (or kube-dns) pods of kube-system."""
+NODE_LOCAL_DNS = "169.254.20.10/32"
+"""NodeLocal DNSCache's link-local address (GKE and EKS offer it): with it, pods resolve there, on their node."""
 
 
 HTTPS_ANYWHERE = EgressRule(cidr="0.0.0.0/0", ports=[EgressPort(port=443)])

@@ -2,9 +2,10 @@
 every object, and whether production rules hold."""
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from django_observability.settings.model import KubernetesLabels, LabelValue, Model, Name
+from django_observability.settings.network import KUBE_DNS, Destination
 
 
 def _selects_something(labels: dict[str, str]) -> dict[str, str]:
@@ -24,6 +25,15 @@ class PlatformSettings(Model):
     prometheus_pod_labels: Annotated[KubernetesLabels, AfterValidator(_selects_something)] = {
         "app.kubernetes.io/name": "prometheus"}
     """Labels of the Prometheus pods the NetworkPolicies admit."""
+    prometheus_service_account: Annotated[Name | None, BeforeValidator(lambda value: value or None)] = None
+    """When set, the stack lets this service account of prometheusNamespace discover the apps' targets: a Role and
+    RoleBinding in each app's namespace (get, list and watch services, endpoints, endpointslices and pods), which
+    kube-prometheus' Prometheus (prometheus-k8s) needs outside default, kube-system and monitoring. Unset, the check
+    before deploying says when the Prometheus that selects a ServiceMonitor may not list them."""
+    cluster_dns: Annotated[list[Destination], Field(min_length=1)] = [KUBE_DNS]
+    """Where cluster DNS is served from, the one destination the apps' and the Alertmanager's pods always reach
+    (port 53, UDP and TCP): each a cidr or pods (namespace, podLabels). Default kube-system pods k8s-app: kube-dns;
+    with NodeLocal DNSCache, [{cidr: 169.254.20.10/32}]."""
 
 
 class SharedSettings(PlatformSettings):

@@ -7,11 +7,11 @@ the top level (`webConcurrency: 5`); a stack of several lists them under `apps:`
 """
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 
-from django_observability.settings.alertmanager import AlertmanagerSettings
+from django_observability.settings.alertmanager import NAME_LENGTH, AlertmanagerSettings
 from django_observability.settings.app import AppSettings
-from django_observability.settings.model import Text, raise_problems
+from django_observability.settings.model import Text, raise_problems, stack_name
 from django_observability.settings.shared import SharedSettings
 
 
@@ -34,11 +34,16 @@ class StackSettings(SharedSettings):
     (alertmanager.yml's snake_case)."""
 
     @model_validator(mode="after")
-    def _apps_fit_together(self):
+    def _apps_fit_together(self, info: ValidationInfo):
         """Each app against what the apps share, and the apps against each other: unique names (they name rule
-        groups, dashboards and the instance label) and one creator per namespace."""
+        groups, dashboards and the instance label) and one creator per namespace; the Alertmanager's default name
+        within its bound."""
         problems = [(("apps", index, key), value, rule)
                     for index, app in enumerate(self.apps) for key, value, rule in app.shared_problems(self)]
+        stack = stack_name(info)
+        if stack is not None and len(self.alertmanager.resource_name(stack)) > NAME_LENGTH:
+            problems.append((("alertmanager", "name"), self.alertmanager.resource_name(stack),
+                             f"the default <project>-<stack> is over {NAME_LENGTH} characters: set alertmanager.name"))
         named: dict[str, int] = {}
         creators: dict[str, int] = {}
         for index, app in enumerate(self.apps):

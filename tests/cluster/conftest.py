@@ -21,19 +21,26 @@ def _without_ciphertexts(value):
 
 
 class Stack:
-    """One stack deployed on the local cluster by a real `pulumi up`, with optional setting overrides."""
+    """One stack deployed on the local cluster by a real `pulumi up`, with optional setting overrides, beside the
+    platform's monitoring install `platform` (localcluster/monitoring.py)."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, platform=None):
         self.name = name
+        self.platform = platform
         self.settings = load_offline(name).settings
         [self.app] = self.settings.apps  # the stacks here hold one app each
+
+    @property
+    def alertmanager_name(self) -> str:
+        return self.settings.alertmanager.resource_name(self.name)
 
     def up(self, overrides: dict | None = None, *extra: str, secrets: dict | None = None):
         deploy.up(self.name, *extra, overrides=overrides, secrets=secrets)
 
-    def pulumi(self, *args: str, overrides: dict | None = None, check: bool = True):
-        config = deploy.config_file(self.name, deploy.load_app_image(), overrides)
-        return deploy.pulumi(self.name, *args, config=config, check=check, capture=True)
+    def pulumi(self, *args: str, overrides: dict | None = None, secrets: dict | None = None, check: bool = True,
+               **options):
+        config = deploy.configured(self.name, deploy.load_app_image(), overrides, secrets)
+        return deploy.pulumi(self.name, *args, config=config, check=check, capture=True, **options)
 
     def state(self) -> dict:
         """Every resource's outputs by URN, from `pulumi stack export`; a secret's ciphertext, which every export
@@ -55,10 +62,24 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(request, local_cluster):
+def platform(request, local_cluster):
+    """The monitoring install a module runs beside (its MONITORING, default kube-prometheus-stack), switched to for
+    the module and back to the default after it."""
+    from localcluster import monitoring
+    from tests.cluster.kube import switch_monitoring
+
+    name = getattr(request.module, "MONITORING", monitoring.DEFAULT)
+    try:
+        yield switch_monitoring(name)
+    finally:
+        switch_monitoring(monitoring.DEFAULT)
+
+
+@pytest.fixture(scope="module")
+def stack(request, platform):
     """The stack a module's tests run against (parametrised by the module), deployed for them and destroyed after
     them."""
-    deployed = Stack(request.param)
+    deployed = Stack(request.param, platform)
     try:
         deployed.up()
         yield deployed

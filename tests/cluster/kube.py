@@ -8,14 +8,53 @@ import subprocess
 import urllib.parse
 import urllib.request
 
-from localcluster import addons
-from localcluster.cluster import binaries
+from localcluster import addons, deploy, monitoring
+from localcluster.cluster import IMAGES, binaries, image_tag
 from localcluster.layout import STATE
 from localcluster.progress import wait_until
 from localcluster.where import prometheus_url
 
 def kubectl(*args: str, stdin: str | None = None, check: bool = True, timeout: float = 120):
     return addons.kubectl(binaries(), *args, stdin=stdin, check=check, timeout=timeout)
+
+
+def switch_monitoring(name: str) -> monitoring.Install:
+    """Make `name` (localcluster/monitoring.py) the install the cluster runs: the other one is removed first."""
+    images = addons.monitoring_images({each: image_tag(each) for each in IMAGES})
+    return monitoring.switch(kubectl, images, name)
+
+
+@contextlib.contextmanager
+def alerting_wired(stack):
+    """The platform's Prometheus sends to the stack's Alertmanager too, as the docs tell a platform team to wire it
+    (docs/deploying-to-your-cluster.md): the stack's `alertmanagerPrometheusAlerting` entries added to the Prometheus
+    resource's spec.alerting, and `platformAlertRelabelings` to the platform's own entries (so that our apps'
+    alerts reach our Alertmanager alone); all taken off again on exit."""
+    name = stack.platform.prometheus
+    before = get("prometheus", "-n", monitoring.NAMESPACE, name)["spec"]["alerting"]
+
+    def output(key: str):
+        return json.loads(deploy.pulumi(stack.name, "stack", "output", key, "--json", capture=True).stdout)
+
+    drop = output("platformAlertRelabelings")
+    theirs = [entry | {"alertRelabelings": entry.get("alertRelabelings", []) + drop}
+              for entry in before["alertmanagers"]]
+    wired = {"alertmanagers": theirs + output("alertmanagerPrometheusAlerting")["alertmanagers"]}
+    kubectl("patch", "prometheus", "-n", monitoring.NAMESPACE, name, "--type=merge",
+            "-p", json.dumps({"spec": {"alerting": wired}}))
+    try:
+        ours, apps = wired["alertmanagers"][-1]["name"], drop[0]["regex"]
+        for pod in pods(monitoring.NAMESPACE, f"prometheus={name}"):
+            # Through the kubelet: kube-prometheus' NetworkPolicy closes 9090 to all but its namespace's pods.
+            with port_forward(monitoring.NAMESPACE, f"pod/{pod['metadata']['name']}", 9090) as url:
+                # Loaded once our entry and both relabelings (our keep, their drop) are in the running config.
+                wait(f"{pod['metadata']['name']} to load the wiring", lambda: (lambda loaded: ours in loaded
+                     and loaded.count(apps) >= 2)(http_json(f"{url}/api/v1/status/config")["data"]["yaml"]),
+                     timeout=240, interval=3)
+        yield wired
+    finally:
+        kubectl("patch", "prometheus", "-n", monitoring.NAMESPACE, name, "--type=merge",
+                "-p", json.dumps({"spec": {"alerting": before}}))
 
 
 def get(*args: str) -> dict:

@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from localcluster.cluster import image_tag
-from localcluster.layout import PROMETHEUS_NAME, PROMETHEUS_NAMESPACE, ROOT, nodes, recorded
+from localcluster.layout import PROMETHEUS_NAMESPACE, ROOT, nodes, recorded
 from localcluster.processes import run
 from django_observability.settings.durations import parse_duration
-from tests.cluster.kube import get, http_json, kubectl, pods, port_forward, prometheus_api, wait
+from tests.cluster.kube import alerting_wired, get, http_json, kubectl, pods, port_forward, prometheus_api, query, wait
 from tests.cluster.scraping import app_pods, targets, wait_for_targets
 from tests.kube_score import findings, score
 
@@ -69,14 +69,16 @@ def sink(local_cluster):
 
 @pytest.fixture(scope="module")
 def prod(stack, sink):
-    """prod, routed to the sink (URL through secret config, as a real webhook credential would be)."""
+    """prod, routed to the sink (URL through secret config, as a real webhook credential would be), with the
+    platform's Prometheus sending to it as well as to the platform's own Alertmanager."""
     stack.up({"alertmanager": _prod_alertmanager_with_sink(), **SINK_OVERRIDES_DROP},
              secrets={WEBHOOK_SECRET: f"http://webhook.{SINK_NAMESPACE}.svc.cluster.local:8080/"})
-    return stack
+    with alerting_wired(stack):
+        yield stack
 
 
-def _alertmanager_pods(settings) -> list[dict]:
-    return pods(settings.alertmanager.namespace, f"alertmanager={settings.alertmanager.name}")
+def _alertmanager_pods(stack) -> list[dict]:
+    return pods(stack.settings.alertmanager.namespace, f"alertmanager={stack.alertmanager_name}")
 
 
 def _node_names() -> list[str]:
@@ -95,14 +97,14 @@ def test_django_pods_spread_over_the_nodes(prod):
 
 def test_alertmanager_peers_land_on_three_nodes_and_a_fourth_stays_pending(prod):
     settings = prod.settings.alertmanager
-    peers = wait("3 Alertmanager pods ready", lambda: [p for p in _alertmanager_pods(prod.settings)
-                 if p["status"].get("phase") == "Running"] if len(_alertmanager_pods(prod.settings)) == 3 else None,
+    peers = wait("3 Alertmanager pods ready", lambda: [p for p in _alertmanager_pods(prod)
+                 if p["status"].get("phase") == "Running"] if len(_alertmanager_pods(prod)) == 3 else None,
                  timeout=240)
     assert len({p["spec"]["nodeName"] for p in peers}) == 3
-    kubectl("patch", "alertmanager", "-n", settings.namespace, settings.name, "--type=merge",
+    kubectl("patch", "alertmanager", "-n", settings.namespace, prod.alertmanager_name, "--type=merge",
             "-p", '{"spec":{"replicas":4}}')
     try:
-        fourth = f"alertmanager-{settings.name}-3"
+        fourth = f"alertmanager-{prod.alertmanager_name}-3"
         pending = wait("the fourth peer to be refused a node", lambda: [
             c for c in get("pod", "-n", settings.namespace, fourth)["status"].get("conditions", [])
             if c["type"] == "PodScheduled" and c["status"] == "False"], timeout=120)
@@ -110,14 +112,14 @@ def test_alertmanager_peers_land_on_three_nodes_and_a_fourth_stays_pending(prod)
         time.sleep(5)
         assert get("pod", "-n", settings.namespace, fourth)["status"]["phase"] == "Pending"
     finally:
-        kubectl("patch", "alertmanager", "-n", settings.namespace, settings.name, "--type=merge",
+        kubectl("patch", "alertmanager", "-n", settings.namespace, prod.alertmanager_name, "--type=merge",
                 "-p", '{"spec":{"replicas":3}}')
-    wait("three peers again", lambda: len(_alertmanager_pods(prod.settings)) == 3, timeout=120)
+    wait("three peers again", lambda: len(_alertmanager_pods(prod)) == 3, timeout=120)
 
 
 def test_the_peers_form_one_cluster(prod):
     settings = prod.settings.alertmanager
-    for pod in _alertmanager_pods(prod.settings):
+    for pod in _alertmanager_pods(prod):
         with port_forward(settings.namespace, f"pod/{pod['metadata']['name']}", 9093) as url:
             status = wait("3 ready peers", lambda: (lambda s: s if s["cluster"]["status"] == "ready"
                           and len(s["cluster"]["peers"]) == 3 else None)(http_json(f"{url}/api/v2/status")),
@@ -141,10 +143,11 @@ def _operator_made(which: str, prod) -> tuple[str, list[str]]:
     headless Service, and the PDB and NetworkPolicy beside it."""
     if which == "alertmanager":
         settings = prod.settings.alertmanager
-        return settings.namespace, [f"statefulset/alertmanager-{settings.name}", "service/alertmanager-operated",
-                                    f"poddisruptionbudget/{settings.name}", f"networkpolicy/{settings.name}"]
-    return PROMETHEUS_NAMESPACE, [f"statefulset/prometheus-{PROMETHEUS_NAME}", "service/prometheus-operated",
-                                  "poddisruptionbudget/prometheus", "networkpolicy/prometheus"]
+        return settings.namespace, [f"statefulset/alertmanager-{prod.alertmanager_name}", "service/alertmanager-operated",
+                                    f"poddisruptionbudget/{prod.alertmanager_name}", f"networkpolicy/{prod.alertmanager_name}"]
+    name = prod.platform.prometheus
+    return PROMETHEUS_NAMESPACE, [f"statefulset/prometheus-{name}", "service/prometheus-operated",
+                                  f"poddisruptionbudget/{name}", f"networkpolicy/{name}"]
 
 
 @pytest.mark.parametrize("which", ["alertmanager", "prometheus"])
@@ -171,18 +174,29 @@ def test_kube_score_passes_on_the_statefulsets_the_operator_generated(prod, tmp_
     assert "Ephemeral Storage limit is not set" in score(files).stdout
 
 
+def _active_peers(stack) -> set[str]:
+    """Our peers among the Alertmanagers the platform's Prometheus sends to (by pod address)."""
+    ours = {p["status"].get("podIP") for p in _alertmanager_pods(stack)}
+    return {a["url"] for a in prometheus_api("alertmanagers")["activeAlertmanagers"]
+            if a["url"].split("//", 1)[1].rsplit(":", 1)[0] in ours}
+
+
 def test_prometheus_finds_every_peer(prod):
-    found = wait("Prometheus to find 3 Alertmanagers", lambda: (lambda a: a if len(a) == 3 else None)(
-        prometheus_api("alertmanagers")["activeAlertmanagers"]), timeout=180)
+    found = wait("Prometheus to find our 3 Alertmanagers", lambda: (lambda a: a if len(a) == 3 else None)(
+        _active_peers(prod)), timeout=180)
     assert len(found) == 3
 
 
-def _fire(alertname: str) -> None:
+def _fire(alertname: str, settings) -> None:
+    """An alert labelled as our rules label theirs (namespace, service), which the platform's Prometheus sends to
+    our Alertmanager alone (tests/cluster/kube.py's alerting_wired)."""
     rule = {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
             "metadata": {"name": alertname.lower(), "namespace": SINK_NAMESPACE,
                          "labels": {"release": "kube-prometheus-stack"}},
             "spec": {"groups": [{"name": alertname, "rules": [
-                {"alert": alertname, "expr": "vector(1)", "labels": {"severity": "warning"}}]}]}}
+                {"alert": alertname, "expr": "vector(1)",
+                 "labels": {"severity": "warning", "namespace": settings.namespace,
+                            "service": settings.app_name}}]}]}}
     kubectl("apply", "-f", "-", stdin=yaml.safe_dump(rule))
 
 
@@ -192,7 +206,7 @@ def _notifications(sink: str, alertname: str) -> int:
 
 
 def test_a_firing_alert_gives_exactly_one_notification(prod, sink):
-    _fire("ClusterOneNotification")
+    _fire("ClusterOneNotification", prod.settings)
     wait("the notification", lambda: _notifications(sink, "ClusterOneNotification") >= 1, timeout=240)
     time.sleep(20)  # longer than the peers' dedup delay: a duplicate would have arrived by now
     assert _notifications(sink, "ClusterOneNotification") == 1
@@ -200,18 +214,18 @@ def test_a_firing_alert_gives_exactly_one_notification(prod, sink):
 
 def test_one_notification_with_a_peer_deleted(prod, sink):
     settings = prod.settings.alertmanager
-    kubectl("delete", "pod", "-n", settings.namespace, f"alertmanager-{settings.name}-1", "--wait=false")
-    _fire("ClusterPeerDeleted")
+    kubectl("delete", "pod", "-n", settings.namespace, f"alertmanager-{prod.alertmanager_name}-1", "--wait=false")
+    _fire("ClusterPeerDeleted", prod.settings)
     wait("the notification", lambda: _notifications(sink, "ClusterPeerDeleted") >= 1, timeout=240)
     time.sleep(20)
     assert _notifications(sink, "ClusterPeerDeleted") == 1
-    wait("the peer to return", lambda: len([p for p in _alertmanager_pods(prod.settings)
+    wait("the peer to return", lambda: len([p for p in _alertmanager_pods(prod)
                                             if p["status"].get("phase") == "Running"]) == 3, timeout=180)
 
 
 def test_a_silence_on_one_peer_is_seen_by_the_others(prod):
     settings = prod.settings.alertmanager
-    names = sorted(p["metadata"]["name"] for p in _alertmanager_pods(prod.settings))
+    names = sorted(p["metadata"]["name"] for p in _alertmanager_pods(prod))
     silence = {"matchers": [{"name": "alertname", "value": "SilencedByTest", "isRegex": False, "isEqual": True}],
                "startsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                "endsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600)),
@@ -236,16 +250,16 @@ def _reach(address: str) -> bool:
 def test_network_policies_are_enforced_and_the_test_can_fail(prod, sink):
     settings = prod.app
     app_ip = app_pods(settings)[0]["status"]["podIP"]
-    am_ip = _alertmanager_pods(prod.settings)[0]["status"]["podIP"]
+    am_ip = _alertmanager_pods(prod)[0]["status"]["podIP"]
     assert _reach(f"{app_ip}:{settings.http_port}"), "http is open to every namespace (httpAllowedNamespaces empty)"
     assert not _reach(f"{app_ip}:{settings.metrics_start_port}")
     assert not _reach(f"{am_ip}:9093")
     # The real Prometheus is admitted: every worker is an up target and every peer an active Alertmanager.
     wait_for_targets(settings, settings.replicas * settings.web_concurrency)
-    assert len(prometheus_api("alertmanagers")["activeAlertmanagers"]) == 3
+    assert len(_active_peers(prod)) == 3
     kubectl("delete", "networkpolicy", "-n", settings.namespace, "--all")
     kubectl("delete", "networkpolicy", "-n", prod.settings.alertmanager.namespace, "-l",
-            f"app.kubernetes.io/instance={prod.settings.alertmanager.name}")
+            f"app.kubernetes.io/instance={prod.alertmanager_name}")
     try:
         wait("the metrics port to open without its policy", lambda: _reach(f"{app_ip}:{settings.metrics_start_port}"),
              timeout=60)
@@ -276,7 +290,7 @@ def test_pod_disruption_budgets_stop_a_second_drain(prod):
         for node in (first, second):
             kubectl("uncordon", node)
     wait("three Alertmanager peers running again", lambda: len([
-        p for p in _alertmanager_pods(prod.settings) if p["status"].get("phase") == "Running"]) == 3, timeout=240)
+        p for p in _alertmanager_pods(prod) if p["status"].get("phase") == "Running"]) == 3, timeout=240)
     wait_for_targets(prod.app, prod.app.replicas * prod.app.web_concurrency, timeout=300)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from localcluster.layout import PROMETHEUS_NAME, PROMETHEUS_NAMESPACE
+from localcluster.layout import PROMETHEUS_NAMESPACE
 from localrun.tools import go_tool
 from django_observability.settings.model import quantity_value
 from tests.cluster.kube import get, in_pod, kubectl, prometheus_api, secret_file, wait
@@ -97,7 +97,7 @@ def test_a_killed_worker_comes_back_and_no_other_counter_goes_down(stack):
 
 def test_the_operators_generated_scrape_config_has_one_job_per_endpoint_and_passes_promtool(stack):
     settings = stack.app
-    config_text = secret_file(PROMETHEUS_NAMESPACE, f"prometheus-{PROMETHEUS_NAME}", "prometheus.yaml.gz")
+    config_text = secret_file(PROMETHEUS_NAMESPACE, f"prometheus-{stack.platform.prometheus}", "prometheus.yaml.gz")
     config = yaml.safe_load(config_text)
     prefix = f"serviceMonitor/{settings.namespace}/{settings.app_name}/"
     jobs = sorted(job["job_name"] for job in config["scrape_configs"] if job["job_name"].startswith(prefix))
@@ -112,7 +112,7 @@ def test_the_operators_generated_scrape_config_has_one_job_per_endpoint_and_pass
 
 def test_the_operators_generated_alertmanager_config_passes_amtool(stack):
     settings = stack.settings
-    name = settings.alertmanager.name
+    name = settings.alertmanager.resource_name(stack.name)
     secret = get("secret", "-n", settings.alertmanager.namespace, f"alertmanager-{name}-generated")
     key = next(k for k in secret["data"] if k.startswith("alertmanager.yaml"))
     config_text = secret_file(settings.alertmanager.namespace, f"alertmanager-{name}-generated", key)
@@ -127,7 +127,8 @@ def test_the_operators_generated_alertmanager_config_passes_amtool(stack):
 
 def test_the_slo_rules_reach_the_operators_rule_configmap_and_prometheus(stack):
     settings = stack.app
-    config_maps = get("configmap", "-n", PROMETHEUS_NAMESPACE, "-l", f"prometheus-name={PROMETHEUS_NAME}")["items"]
+    config_maps = get("configmap", "-n", PROMETHEUS_NAMESPACE, "-l",
+                      f"prometheus-name={stack.platform.prometheus}")["items"]
     files = {name for cm in config_maps for name in cm.get("data", {})}
     assert any(name.startswith(f"{settings.namespace}-{settings.app_name}-slo") for name in files), files
     rule = get("prometheusrule", "-n", settings.namespace, f"{settings.app_name}-slo")

@@ -146,17 +146,19 @@ FORMER_COMPONENTS = {"django-observability:service_monitor:ServiceMonitor", "dja
                      "django-observability:dashboard:Dashboard"}
 
 
-def _state_before_components(path: Path) -> None:
+def _state_before_components(path: Path, offline: dict) -> None:
     """prod's state as the program before the components wrote it in render mode: tests/engine/data holds each
     resource's URN, parent, provider and field manager as that program registered them; each Kubernetes object is
-    filled in from the offline render (those objects did not change; tests/golden holds them)."""
-    from django_observability.components.resources import owned, resource_name, type_token
+    filled in from `offline` (an offline render, as that program registered it: with patchForce)."""
+    from django_observability.components.resources import PATCH_FORCE, resource_name, type_token
 
     state = json.loads((ROOT / "tests/engine/data/prod-before-components.json").read_text())
-    objects = {(type_token(obj), resource_name(obj)): obj for obj in offline_objects("prod", path.parent / "offline").values()}
+    objects = {(type_token(obj), resource_name(obj)): obj for obj in offline.values()}
     for resource in state["deployment"]["resources"]:
         if resource["type"].startswith("kubernetes:"):
-            obj = owned(objects[(resource["type"], resource["urn"].rsplit("::", 1)[1])])
+            obj = objects[(resource["type"], resource["urn"].rsplit("::", 1)[1])]
+            metadata = {**obj["metadata"], "annotations": {**obj["metadata"].get("annotations", {}), PATCH_FORCE: "true"}}
+            obj = {**obj, "metadata": metadata}
             resource["inputs"] = obj
             resource["outputs"] |= {"__initialApiVersion": obj["apiVersion"], "__inputs": obj, **obj}
     path.write_text(json.dumps(state))
@@ -164,10 +166,25 @@ def _state_before_components(path: Path) -> None:
 
 def test_a_stack_deployed_before_the_components_updates_in_place(engine, tmp_path):
     """The components' aliases find every Kubernetes object of a stack the former program deployed, so a preview
-    creates, deletes or replaces none of them; only the three components that held one object each go."""
-    _state_before_components(tmp_path / "before.json")
+    deletes or replaces none of them (each gets the stack's mark) and creates only what that program did not have
+    (the Alertmanager's own Service); only the three components that held one object each go. The stack keeps its
+    Alertmanager's former name, `main`, as an upgrading stack sets it."""
+    stack_file = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    stack_file["config"]["django-observability:alertmanager"]["name"] = "main"
+    kept = tmp_path / "Pulumi.prod.yaml"
+    kept.write_text(yaml.safe_dump(stack_file))
+    (tmp_path / "project").mkdir()
+    shutil.copy(kept, tmp_path / "project" / "Pulumi.prod.yaml")
+    from django_observability import render
+
+    render.render("prod", tmp_path / "offline", tmp_path / "project")
+    offline = {path.name: yaml.safe_load(path.read_text()) for path in (tmp_path / "offline/prod").glob("*.yaml")}
+    for obj in offline.values():
+        obj.pop("stringData", None)  # render mode registers the config Secret without its data
+    _state_before_components(tmp_path / "before.json", offline)
     engine("prod", "stack", "import", "--file", str(tmp_path / "before.json"))
-    preview = engine("prod", "preview", "--json", render_dir=Path("rendered-by-engine/prod"))
+    preview = engine("prod", "preview", "--json", "--config-file", str(kept), render_dir=Path("rendered-by-engine/prod"))
     steps = json.loads(preview.stdout)["steps"]
     moved = {(step["op"], step["urn"].split("::")[-2]) for step in steps if step["op"] != "same"}
-    assert moved == {("delete", kind) for kind in FORMER_COMPONENTS}, moved
+    new = {("create", "django-observability:index:AlertmanagerCluster$kubernetes:core/v1:Service")}
+    assert {(op, kind) for op, kind in moved if op != "update"} == new | {("delete", kind) for kind in FORMER_COMPONENTS}, moved

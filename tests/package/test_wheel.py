@@ -92,9 +92,10 @@ def test_the_installed_components_register_the_golden_objects(installed, tmp_pat
                          text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert run.returncode == 0, run.stderr[-3000:]
     registered = json.loads(run.stdout.splitlines()[-1])
-    for obj in registered:  # as the golden files hold them: without the provider's patchForce annotation
+    for obj in registered:  # as the golden files hold them: without the provider's patchForce and the stack's mark
         annotations = obj["metadata"].get("annotations", {})
         assert annotations.pop("pulumi.com/patchForce") == "true"
+        assert annotations.pop("django-observability.io/stack") == f"organization/django-observability/{stack}"
         if not annotations:
             obj["metadata"].pop("annotations")
     key = lambda obj: (obj["kind"], obj["metadata"].get("namespace", ""), obj["metadata"]["name"])

@@ -11,12 +11,48 @@ from django_observability.builders.alertmanager.config import alertmanager_confi
 from django_observability.builders.alertmanager.kubernetes import (build_alertmanager, build_disruption_budget,
                                                                   build_network_policy)
 from django_observability.builders.alertmanager.peers import peer_plan, swarm_address
-from django_observability.builders.params import PrometheusPods, alertmanager_params
+from django_observability.builders.params import alertmanager_params
 from django_observability.settings.alertmanager import AlertmanagerSettings
 from django_observability.settings.routing import RoutingConfig
+from django_observability.settings.shared import PlatformSettings
 from tests.helpers import TEST_SECRETS, engine_config, is_secret, reveal, run_program
 
-PROMETHEUS = PrometheusPods("monitoring", {"app.kubernetes.io/name": "prometheus"})
+PLATFORM = PlatformSettings(part_of="x")
+APPS = (("app", "app-django"),)
+
+
+def _params(settings: AlertmanagerSettings, stack: str, secrets=None):
+    """The slice of an Alertmanager cluster that receives the alerts of app-django in app."""
+    return alertmanager_params(settings, stack, PLATFORM, APPS, secrets)
+
+
+@pytest.mark.parametrize("stack", ["dev", "acceptance", "prod"])
+def test_the_default_alertmanager_name_is_the_projects_and_the_stacks(stack):
+    """Never a platform's own name (main, kube-prometheus-stack-alertmanager): the operator derives the StatefulSet
+    and the config Secret alertmanager-<name> from it, in a namespace the platform's Alertmanager may share."""
+    params = _params(AlertmanagerSettings(), stack)
+    assert params.name == f"django-observability-{stack}"
+    assert params.labels["app.kubernetes.io/instance"] == params.name
+    assert _params(AlertmanagerSettings(name="team-a"), stack).name == "team-a"
+
+
+def test_prometheus_alerting_names_our_own_service_never_alertmanager_operated():
+    """alertmanager-operated selects every Alertmanager pod of the namespace (a platform's own too); our Service
+    selects the pods of our Alertmanager resource alone, by the label the operator sets on them."""
+    from django_observability.builders.alertmanager.kubernetes import (build_kubernetes_alertmanager,
+                                                                      platform_alert_relabelings, prometheus_alerting)
+
+    params = _params(AlertmanagerSettings(replicas=3), "prod")
+    objects = build_kubernetes_alertmanager(params)
+    [service] = [obj for obj in objects if obj["kind"] == "Service"]
+    assert service["metadata"]["name"] == "alertmanager-django-observability-prod"
+    assert service["spec"]["selector"] == {"app.kubernetes.io/name": "alertmanager",
+                                           "alertmanager": "django-observability-prod"}
+    ours = [{"sourceLabels": ["namespace", "service"], "separator": ";", "regex": "app;app-django", "action": "keep"}]
+    assert prometheus_alerting(objects) == {"alertmanagers": [
+        {"namespace": "monitoring", "name": "alertmanager-django-observability-prod", "port": "web",
+         "apiVersion": "v2", "alertRelabelings": ours}]}
+    assert platform_alert_relabelings(objects) == [ours[0] | {"action": "drop"}]
 
 
 @given(st.integers(1, 9))
@@ -34,7 +70,7 @@ def test_disruption_budget_exactly_when_replicated_and_over_the_peers(replicas, 
     """One peer may be down at a time, and the budget counts exactly the Alertmanager's own pods: its selector
     matches the labels the operator puts on them (spec.podMetadata) and names the instance, so it matches no
     other Alertmanager's pods in the namespace."""
-    params = alertmanager_params(AlertmanagerSettings(replicas=replicas), "dev", "x", PROMETHEUS)
+    params = _params(AlertmanagerSettings(replicas=replicas), "dev")
     budget = build_disruption_budget(params)
     assert (budget is not None) == has_budget
     if budget:
@@ -42,11 +78,11 @@ def test_disruption_budget_exactly_when_replicated_and_over_the_peers(replicas, 
         assert set(budget["spec"]) == {"maxUnavailable", "selector"} and budget["spec"]["maxUnavailable"] == 1
         pod_labels = build_alertmanager(params)["spec"]["podMetadata"]["labels"]
         assert selector.items() <= pod_labels.items()
-        assert {"app.kubernetes.io/name": "alertmanager", "app.kubernetes.io/instance": "main"}.items() <= selector.items()
+        assert {"app.kubernetes.io/name": "alertmanager", "app.kubernetes.io/instance": "django-observability-dev"}.items() <= selector.items()
 
 
 def test_network_policy_allows_gossip_tcp_and_udp_and_prometheus_on_9093():
-    policy = build_network_policy(alertmanager_params(AlertmanagerSettings(), "dev", "x", PROMETHEUS))
+    policy = build_network_policy(_params(AlertmanagerSettings(), "dev"))
     ports = [(port["port"], port["protocol"]) for rule in policy["spec"]["ingress"] for port in rule["ports"]]
     assert sorted(ports) == [(9093, "TCP"), (9094, "TCP"), (9094, "UDP")]
 
@@ -77,7 +113,7 @@ def test_swarm_backend_resources():
     assert reveal(docker_config.inputs["name"]).startswith("alertmanager-")
     docker_secrets = mocks.of_type("docker:index/secret:Secret")
     # No name: the provider names each secret after its resource with a random suffix (tools/docker-provider).
-    assert sorted(secret.name for secret in docker_secrets) == ["main-pagerdutyRoutingKey", "main-slackWebhookUrl"]
+    assert sorted(secret.name for secret in docker_secrets) == ["django-observability-prod-pagerdutyRoutingKey", "django-observability-prod-slackWebhookUrl"]
     assert all(set(secret.inputs) == {"data"} and is_secret(secret.inputs["data"]) for secret in docker_secrets)
     assert sorted(base64.b64decode(reveal(secret.inputs["data"])).decode() for secret in docker_secrets) == sorted(
         TEST_SECRETS.values())
@@ -88,7 +124,7 @@ def test_swarm_backend_resources():
         args = spec["containerSpec"]["args"]
         assert f"--cluster.peer=tasks.alertmanager_{index}:9094" not in args
         assert sum(arg.startswith("--cluster.peer=") for arg in args) == 2
-        assert args[-2:] == [f"--cluster.advertise-address=198.51.100.{index}:9094", "--cluster.label=prod/main"]
+        assert args[-2:] == [f"--cluster.advertise-address=198.51.100.{index}:9094", "--cluster.label=prod/django-observability-prod"]
         assert spec["placement"]["constraints"] == [f"node.hostname == node-{'abc'[index - 1]}"]
         assert spec["networksAdvanceds"][0]["aliases"] == ["alertmanager"]
         assert spec["containerSpec"]["mounts"] == [
@@ -116,7 +152,7 @@ def test_config_name_changes_with_content_and_nothing_but_the_secret_data_with_t
                     "receivers": [{"name": "hook", "webhook_configs": [{"url_secret": "hookUrl"}]}]}})
 
     def plan(settings, secrets):
-        return build_swarm_plan(alertmanager_params(settings, "dev", "x", PROMETHEUS, secrets))
+        return build_swarm_plan(_params(settings, "dev", secrets))
 
     first = plan(settings, {"hookUrl": "http://one/"})
     changed = settings.model_copy(update={"routing": settings.routing.model_copy(update={"resolve_timeout": "10m"})})
@@ -136,9 +172,10 @@ def test_every_swarm_cluster_gossips_under_a_label_of_its_own():
     settings = AlertmanagerSettings.model_validate({
         "backend": "swarm", "replicas": 2, "swarm": {"nodes": ["a", "b"], "advertiseAddresses": ["198.51.100.1",
                                                                                                "198.51.100.2"]}})
-    labels = {stack: {arg for service in build_swarm_plan(alertmanager_params(settings, stack, "x", PROMETHEUS))[
+    labels = {stack: {arg for service in build_swarm_plan(_params(settings, stack))[
         "services"] for arg in service["args"] if arg.startswith("--cluster.label=")} for stack in ("dev", "swarm")}
-    assert labels == {"dev": {"--cluster.label=dev/main"}, "swarm": {"--cluster.label=swarm/main"}}
+    assert labels == {"dev": {"--cluster.label=dev/django-observability-dev"},
+                      "swarm": {"--cluster.label=swarm/django-observability-swarm"}}
 
 
 def test_secret_values_are_filled_in_and_secret_keys_listed():

@@ -22,6 +22,8 @@ def _objects(mocks, kind: str) -> list[dict]:
 
 def _two_apps():
     alerts = AlertmanagerCluster("alerts", {"replicas": 3, "routing": ROUTING,
+                                            "apps": [{"namespace": "shop", "app_name": "shop"},
+                                                     {"namespace": "blog", "app_name": "blog"}],
                                             "credentials": {"slackWebhookUrl": "https://hooks.example.test/T0/B0/x"}})
     shop = DjangoApp("shop", {"image": "registry.example/shop:1.4.2", "namespace": "shop", "web_concurrency": 4,
                               "replicas": 2})
@@ -29,7 +31,8 @@ def _two_apps():
                               "slos": [{"name": "availability", "objective": 99.5}]})
     return {"shop_service": shop.service_name, "shop_ports": shop.metrics_ports, "shop_targets": shop.scrape_targets,
             "blog_targets": blog.scrape_targets, "blog_port": blog.service_port, "blog_rule": blog.prometheus_rule_name,
-            "alerting": alerts.prometheus_alerting, "peers": alerts.peers}
+            "alerting": alerts.prometheus_alerting, "platform": alerts.platform_alert_relabelings,
+            "peers": alerts.peers}
 
 
 def test_two_apps_share_one_alertmanager_with_disjoint_objects():
@@ -51,8 +54,12 @@ def test_two_apps_share_one_alertmanager_with_disjoint_objects():
     assert outputs == {
         "shop_service": "shop", "shop_ports": {f"metrics-{i}": 5000 + i for i in range(1, 5)}, "shop_targets": 8,
         "blog_targets": 2, "blog_port": 80, "blog_rule": "blog-slo",
-        "alerting": {"alertmanagers": [{"namespace": "monitoring", "name": "alertmanager-operated", "port": "web",
-                                        "apiVersion": "v2"}]},
+        "alerting": {"alertmanagers": [{"namespace": "monitoring", "name": "alertmanager-alerts", "port": "web",
+                                        "apiVersion": "v2", "alertRelabelings": [{
+                                            "sourceLabels": ["namespace", "service"], "separator": ";",
+                                            "regex": "shop;shop|blog;blog", "action": "keep"}]}]},
+        "platform": [{"sourceLabels": ["namespace", "service"], "separator": ";", "regex": "shop;shop|blog;blog",
+                      "action": "drop"}],
         "peers": 3}
 
 

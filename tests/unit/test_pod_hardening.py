@@ -118,6 +118,19 @@ def test_app_egress_is_dns_and_the_allow_list():
     ]
 
 
+def test_node_local_dns_cache_is_where_every_pod_resolves():
+    """With NodeLocal DNSCache (GKE, EKS) pods resolve at 169.254.20.10 on their node: clusterDns names it, and
+    both the app's and the Alertmanager's policies admit port 53 there instead of kube-system's kube-dns pods."""
+    params = _params(clusterDns=[{"cidr": "169.254.20.10/32"}])
+    node_local = {"to": [{"ipBlock": {"cidr": "169.254.20.10/32"}}],
+                  "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}
+    assert build_network_policy(params.apps[0].app)["spec"]["egress"] == [node_local]
+    assert alertmanager_policy(params.alertmanager)["spec"]["egress"][0] == node_local
+    both = _params(clusterDns=[{"cidr": "169.254.20.10/32"}, {"namespace": "kube-system",
+                                                              "podLabels": {"k8s-app": "kube-dns"}}])
+    assert build_network_policy(both.apps[0].app)["spec"]["egress"][0]["to"] == node_local["to"] + DNS["to"]
+
+
 @pytest.mark.parametrize("cidr, excepted", [("169.254.0.0/16", ["169.254.169.254/32"]), ("10.0.0.0/8", []),
                                             ("::/0", ["fd00:ec2::254/128"]), ("2001:db8::/32", [])])
 def test_metadata_address_never_allowed(cidr, excepted):
@@ -138,7 +151,7 @@ def test_alertmanager_egress_selects_its_pods_alone():
     params = _params().alertmanager
     policy, alertmanager = alertmanager_policy(params), build_alertmanager(params)
     selector = policy["spec"]["podSelector"]["matchLabels"]
-    assert selector["app.kubernetes.io/name"] == "alertmanager" and selector["app.kubernetes.io/instance"] == "main"
+    assert selector["app.kubernetes.io/name"] == "alertmanager" and selector["app.kubernetes.io/instance"] == "django-observability-dev"
     assert selector.items() <= alertmanager["spec"]["podMetadata"]["labels"].items()
     peers = [{"podSelector": {"matchLabels": selector}}]
     assert policy["spec"]["egress"] == [
@@ -198,3 +211,19 @@ def test_kube_score_ignores_only_while_they_apply():
                                                                         image=app.app.image))
     equal_cpu = _params(resources={"requests": {"cpu": "1", "memory": "256Mi"}})
     assert "container-cpu-requests-equal-limits" not in ignored(equal_cpu)
+
+
+def test_the_discovery_grant_is_exactly_what_prometheus_discovery_reads():
+    """kube-prometheus' Prometheus may list endpoints only in default, kube-system and monitoring: with
+    prometheusServiceAccount set, the stack grants that account discovery in the app's namespace, and nothing else."""
+    from django_observability.builders.service_monitor import build_monitoring
+
+    assert [obj["kind"] for obj in build_monitoring(_params().apps[0].monitoring)] == ["ServiceMonitor"]
+    role, binding = build_monitoring(_params(prometheusServiceAccount="prometheus-k8s").apps[0].monitoring)[1:]
+    assert role["kind"] == "Role" and role["metadata"]["namespace"] == "app"
+    assert {(group, resource) for rule in role["rules"] for group in rule["apiGroups"]
+            for resource in rule["resources"]} == {("", "services"), ("", "endpoints"), ("", "pods"),
+                                                   ("discovery.k8s.io", "endpointslices")}
+    assert all(rule["verbs"] == ["get", "list", "watch"] for rule in role["rules"])
+    assert binding["roleRef"]["name"] == role["metadata"]["name"] == "app-django-prometheus-discovery"
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "prometheus-k8s", "namespace": "monitoring"}]

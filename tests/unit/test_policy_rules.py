@@ -74,7 +74,7 @@ def test_latest_tags(image, flagged):
 def test_alertmanager_replicas():
     alertmanager = _one(_resources("dev"), "Alertmanager")
     assert rules.alertmanager_replica_problems(alertmanager) == [
-        "Alertmanager main runs 1 replica(s); prod needs at least 3"]
+        "Alertmanager django-observability-dev runs 1 replica(s); prod needs at least 3"]
 
 
 @pytest.mark.parametrize("change", ["soft", "skew", "zone only", "none"])

@@ -39,3 +39,20 @@ def test_component_arguments_are_generated_from_the_models():
 def test_settings_page_tables_are_current():
     assert (ROOT / "docs/settings.md").read_text() == reference.settings_page(), (
         "run: python -m django_observability.settings.reference --docs")
+
+
+def test_every_declared_default_validates_as_the_engine_hands_it_over():
+    """The engine passes each declared default as a string, an unset one (null) as "": every one must be accepted
+    as meaning the model's default, or a stack that leaves it out would be refused under the engine."""
+    import json
+
+    from django_observability.settings.loader import validate
+
+    passed = {}
+    for key, entry in reference.config_block().items():
+        default = entry["default"]
+        passed[key] = "" if default is None else default if isinstance(default, str) else json.dumps(default)
+    base = {"kubeContext": "dev", "image": "example/django-app:0.1.0"}
+    plain = {key: json.loads(value) if value and value[0] in "[{" else value for key, value in passed.items()}
+    settings = validate("dev", plain | base, set())
+    assert settings.prometheus_service_account is None and settings.render_yaml_to_directory is None

@@ -54,7 +54,7 @@ def test_ports_agree_by_name(stack_run):
     _, mocks, _ = stack_run
     objects = list(_registered_objects(mocks).values())
     [deployment] = [obj for obj in objects if obj["kind"] == "Deployment"]
-    [service] = [obj for obj in objects if obj["kind"] == "Service"]
+    [service] = [obj for obj in objects if obj["kind"] == "Service" and obj["metadata"]["namespace"] == "app"]
     [monitor] = [obj for obj in objects if obj["kind"] == "ServiceMonitor"]
     [container] = deployment["spec"]["template"]["spec"]["containers"]
     container_ports = {port["name"]: port["containerPort"] for port in container["ports"]}
@@ -118,7 +118,7 @@ def test_render_mode_registers_the_config_secret_without_its_data(monkeypatch):
     assert "context" not in provider.inputs
     [secret] = mocks.of_type("kubernetes:core/v1:Secret")
     assert "stringData" not in secret.inputs and "data" not in secret.inputs
-    assert secret.inputs["metadata"]["name"] == "alertmanager-main"
+    assert secret.inputs["metadata"]["name"] == "alertmanager-django-observability-prod"
     registered = [resource.inputs for resource in mocks.resources]
     assert not any(map(_holds_secret, registered))
     keys = [key.partition(":")[2] for key in secret_keys]

@@ -8,7 +8,7 @@ import yaml
 
 from django_observability import render
 from localrun.scrape_config import prometheus_config
-from localrun.tools import go_tool, require_binary
+from localrun.tools import go_tool
 from tests.helpers import ROOT
 from tests.helpers import STACKS
 
@@ -19,14 +19,14 @@ def _check(tool: str, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_alertmanager_config_passes_amtool(rendered, stack):
-    result = _check(require_binary("amtool"), "check-config", str(rendered[stack] / "alertmanager/alertmanager.yml"))
+    result = _check(go_tool("amtool"), "check-config", str(rendered[stack] / "alertmanager/alertmanager.yml"))
     assert result.returncode == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr
 
 
 def test_amtool_can_fail(tmp_path):
     broken = tmp_path / "alertmanager.yml"
     broken.write_text("route:\n  receiver: nowhere\nreceivers:\n  - name: elsewhere\n")
-    assert _check(require_binary("amtool"), "check-config", str(broken)).returncode != 0
+    assert _check(go_tool("amtool"), "check-config", str(broken)).returncode != 0
 
 
 def _scrape_configs_check(rendered, stack: str, tmp_path, change=lambda jobs: None) -> subprocess.CompletedProcess:
@@ -58,7 +58,7 @@ def test_promtool_can_fail(tmp_path):
     broken = tmp_path / "prometheus.yml"
     broken.write_text(yaml.safe_dump(prometheus_config([{"job_name": "x", "static_configs": [{"targets": ["a:1"]}],
                                                          "relabel_configs": [{"action": "hashmod", "target_label": "t"}]}])))
-    assert _check(require_binary("promtool"), "check", "config", str(broken)).returncode != 0
+    assert _check(go_tool("promtool"), "check", "config", str(broken)).returncode != 0
 
 
 def _swarm_render(tmp_path) -> tuple[set[str], dict]:
@@ -80,7 +80,7 @@ def test_swarm_alerting_block_passes_promtool(tmp_path):
     alerting = yaml.safe_load((tmp_path / "out/swarm/prometheus/alerting-swarm.yml").read_text())
     config = tmp_path / "prometheus.yml"
     config.write_text(yaml.safe_dump(prometheus_config([], alerting["alerting"])))
-    result = _check(require_binary("promtool"), "check", "config", str(config))
+    result = _check(go_tool("promtool"), "check", "config", str(config))
     assert result.returncode == 0, result.stdout + result.stderr
     assert [service["name"] for service in plan["services"]] == ["alertmanager_1", "alertmanager_2", "alertmanager_3"]
     assert plan["services"][0]["args"][2:] == ["--cluster.peer=tasks.alertmanager_2:9094",

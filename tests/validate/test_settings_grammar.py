@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import yaml
 
-from localrun.tools import go_tool, require_binary
+from localrun.tools import go_tool
 from django_observability.settings.loader import SettingsError, validate
 
 BASE = {"kubeContext": "dev", "image": "example/django-app:0.1.0"}
@@ -35,11 +35,11 @@ def _accepted_by(command: list[str]) -> bool:
     return subprocess.run(command, capture_output=True, text=True, timeout=60).returncode == 0
 
 
-def _amtool_accepts(amtool, tmp_path, route: dict, inhibit_rules: list | None = None) -> bool:
+def _amtool_accepts(amtool, tmp_path, route: dict, inhibit_rules: list | None = None, *flags: str) -> bool:
     path = tmp_path / "alertmanager.yml"
     path.write_text(yaml.safe_dump({"route": {"receiver": "a", **route}, "receivers": [{"name": "a"}],
                                     "inhibit_rules": inhibit_rules or []}))
-    return _accepted_by([amtool, "check-config", str(path)])
+    return _accepted_by([amtool, *flags, "check-config", str(path)])
 
 
 def _routing(route: dict, inhibit_rules: list | None = None) -> dict:
@@ -75,15 +75,15 @@ LABEL_LISTS = [(["alertname", "namespace"], True), (["..."], True), (["a-b"], Fa
 
 @pytest.mark.parametrize("labels, valid", LABEL_LISTS, ids=[json.dumps(labels) for labels, _ in LABEL_LISTS])
 def test_group_by_and_equal_label_names_as_amtool_reads_them(tmp_path, labels, valid):
-    """Label names in the classic grammar, as Debian's amtool checks them: the alerts come from this project's
-    Prometheus rules, whose label names all follow it, so a name outside it (which Alertmanager 0.28's UTF-8 mode
-    would take) can never group or inhibit anything."""
-    amtool = require_binary("amtool")
-    assert _amtool_accepts(amtool, tmp_path, {"group_by": labels}) is valid
+    """Label names in the classic grammar, as Alertmanager 0.28's amtool checks them in its classic mode: the alerts
+    come from this project's Prometheus rules, whose label names all follow it, so a name outside it (which its
+    default UTF-8 fallback would take) can never group or inhibit anything."""
+    amtool, classic = go_tool("amtool"), "--enable-feature=classic-mode"
+    assert _amtool_accepts(amtool, tmp_path, {"group_by": labels}, None, classic) is valid
     assert _accepted_by_settings(_routing({"group_by": labels})) is valid
     if labels != ["..."]:
         rule = [{"source_matchers": ["a=b"], "target_matchers": ["c=d"], "equal": labels}]
-        assert _amtool_accepts(amtool, tmp_path, {}, rule) is valid
+        assert _amtool_accepts(amtool, tmp_path, {}, rule, classic) is valid
         assert _accepted_by_settings(_routing({}, rule)) is valid
 
 
@@ -131,10 +131,17 @@ SLO_LABELS = [({"team": "platform"}, True), ({"team-name": "x"}, False), ({"9tea
 
 @pytest.mark.parametrize("labels, valid", SLO_LABELS, ids=[json.dumps(labels) for labels, _ in SLO_LABELS])
 def test_slo_label_names_as_promtool_reads_them(tmp_path, labels, valid):
-    """Debian's promtool checks label names with the classic rule, as the Prometheus it runs does."""
+    """Label names in the classic grammar, as Prometheus 3.10's promtool reads them under the legacy name validation
+    (`metric_name_validation_scheme: legacy`; its default UTF-8 mode takes any name): the settings refuse the rest,
+    so every label of our rules works on a Prometheus in either mode."""
     path = tmp_path / "rules.yml"
     path.write_text(yaml.safe_dump({"groups": [{"name": "g", "rules": [
         {"alert": "A", "expr": "vector(1)", "labels": labels}]}]}))
-    assert _accepted_by([require_binary("promtool"), "check", "rules", str(path)]) is valid
+    assert _accepted_by([go_tool("promtool"), "check", "rules", str(path)])
+    config = tmp_path / "prometheus.yml"
+    config.write_text(yaml.safe_dump({"global": {"metric_name_validation_scheme": "legacy"}, "scrape_configs": [
+        {"job_name": "j", "static_configs": [{"targets": ["a:1"]}],
+         "relabel_configs": [{"target_label": name, "replacement": value} for name, value in labels.items()]}]}))
+    assert _accepted_by([go_tool("promtool"), "check", "config", str(config)]) is valid
     assert _accepted_by_settings({"slos": [{"name": "availability", "objective": 99, "labels": labels}]}) is valid
 

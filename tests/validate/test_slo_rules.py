@@ -13,7 +13,7 @@ from pydantic.alias_generators import to_camel
 from django_observability.builders.dashboard import panels
 from django_observability.builders.params import stack_params
 from django_observability.builders.slo import burn_rate_alerts, rule_groups
-from localrun.tools import require_binary
+from localrun.tools import go_tool
 from django_observability.settings.loader import load_offline, validate
 from django_observability.settings.slo import TIERS
 from tests.helpers import STACKS
@@ -26,7 +26,7 @@ MARGIN = 10
 
 
 def _promtool(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([require_binary("promtool"), *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run([go_tool("promtool"), *args], capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -84,7 +84,9 @@ def _run_tests(tmp_path: Path, settings, tests: list[dict], *more_apps) -> subpr
         rules.write_text(yaml.safe_dump({"groups": rule_groups(each)}))
         rule_files.append(str(rules))
     spec = tmp_path / "tests.yml"
-    spec.write_text(yaml.safe_dump({"rule_files": rule_files, "evaluation_interval": "1m", "tests": tests}))
+    # fuzzy_compare: floats equal to within their last few bits (Prometheus 3 sums rates in another order).
+    spec.write_text(yaml.safe_dump({"rule_files": rule_files, "evaluation_interval": "1m", "fuzzy_compare": True,
+                                    "tests": tests}))
     return _promtool("test", "rules", str(spec))
 
 
