@@ -27,19 +27,20 @@ def switch_monitoring(name: str) -> monitoring.Install:
 @contextlib.contextmanager
 def alerting_wired(stack):
     """The platform's Prometheus sends to the stack's Alertmanager too, as the docs tell a platform team to wire it
-    (docs/deploying-to-your-cluster.md): the stack's `alertmanagerPrometheusAlerting` entries added to the Prometheus
-    resource's spec.alerting, and `platformAlertRelabelings` to the platform's own entries (so that our apps'
+    (docs/deploying-to-your-cluster.md): the stack's output `alertmanager.prometheusAlerting` entries added to the
+    Prometheus resource's spec.alerting, and `alertmanager.platformAlertRelabelings` to the platform's own entries (so that our apps'
     alerts reach our Alertmanager alone); all taken off again on exit."""
     name = stack.platform.prometheus
     before = get("prometheus", "-n", monitoring.NAMESPACE, name)["spec"]["alerting"]
 
     def output(key: str):
-        return json.loads(deploy.pulumi(stack.name, "stack", "output", key, "--json", capture=True).stdout)
+        outputs = json.loads(deploy.pulumi(stack.name, "stack", "output", "alertmanager", "--json", capture=True).stdout)
+        return outputs[key]
 
     drop = output("platformAlertRelabelings")
     theirs = [entry | {"alertRelabelings": entry.get("alertRelabelings", []) + drop}
               for entry in before["alertmanagers"]]
-    wired = {"alertmanagers": theirs + output("alertmanagerPrometheusAlerting")["alertmanagers"]}
+    wired = {"alertmanagers": theirs + output("prometheusAlerting")["alertmanagers"]}
     kubectl("patch", "prometheus", "-n", monitoring.NAMESPACE, name, "--type=merge",
             "-p", json.dumps({"spec": {"alerting": wired}}))
     try:

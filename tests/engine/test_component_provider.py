@@ -71,7 +71,7 @@ def test_yaml_program_previews_two_apps_and_one_alertmanager(program, tmp_path):
     text = program("preview", "--non-interactive").stdout
     targets = re.search(r"scrapeTargets\s*: \{\s*checkout: (\d+)\s*shop\s*: (\d+)\s*\}", text)
     assert targets and targets.groups() == ("2", "8"), text[-3000:]  # 1 × 2 workers; 2 replicas × 4 workers
-    assert 'name      : "alertmanager-operated"' in text
+    assert 'name      : "alertmanager-shop-alerts"' in text  # the cluster's own Service, never alertmanager-operated
     assert not (tmp_path / "rendered").exists()  # a preview writes nothing
 
 

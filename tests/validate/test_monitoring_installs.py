@@ -16,6 +16,7 @@ def _of(install: str, kind: str, name: str) -> dict:
     return found
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("install", sorted(monitoring.INSTALLS))
 def test_the_installs_alertmanager_config_passes_amtool(install, tmp_path):
     chosen = monitoring.INSTALLS[install]

@@ -17,12 +17,14 @@ def _check(tool: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([tool, *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("stack", STACKS)
 def test_alertmanager_config_passes_amtool(rendered, stack):
     result = _check(go_tool("amtool"), "check-config", str(rendered[stack] / "alertmanager/alertmanager.yml"))
     assert result.returncode == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr
 
 
+@pytest.mark.tools
 def test_amtool_can_fail(tmp_path):
     broken = tmp_path / "alertmanager.yml"
     broken.write_text("route:\n  receiver: nowhere\nreceivers:\n  - name: elsewhere\n")
@@ -54,6 +56,7 @@ def test_that_promtool_refuses_a_broken_discovery(rendered, tmp_path):
     assert result.returncode != 0 and "endpoint" in result.stdout + result.stderr, result.stdout + result.stderr
 
 
+@pytest.mark.tools
 def test_promtool_can_fail(tmp_path):
     broken = tmp_path / "prometheus.yml"
     broken.write_text(yaml.safe_dump(prometheus_config([{"job_name": "x", "static_configs": [{"targets": ["a:1"]}],
@@ -73,6 +76,7 @@ def _swarm_render(tmp_path) -> tuple[set[str], dict]:
     return names, yaml.safe_load((tmp_path / "out/swarm/swarm/alertmanager-plan.yaml").read_text())
 
 
+@pytest.mark.tools
 def test_swarm_alerting_block_passes_promtool(tmp_path):
     names, plan = _swarm_render(tmp_path)
     assert {"swarm/alertmanager-plan.yaml", "prometheus/alerting-swarm.yml"} <= names
@@ -86,7 +90,7 @@ def test_swarm_alerting_block_passes_promtool(tmp_path):
     assert plan["services"][0]["args"][2:] == ["--cluster.peer=tasks.alertmanager_2:9094",
                                                "--cluster.peer=tasks.alertmanager_3:9094",
                                                "--cluster.advertise-address=198.51.100.1:9094",
-                                               "--cluster.label=swarm/main"]
+                                               "--cluster.label=swarm/django-observability-swarm"]
 
 
 @pytest.mark.tools

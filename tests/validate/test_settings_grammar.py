@@ -73,6 +73,7 @@ LABEL_LISTS = [(["alertname", "namespace"], True), (["..."], True), (["a-b"], Fa
                (["9lives"], False)]
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("labels, valid", LABEL_LISTS, ids=[json.dumps(labels) for labels, _ in LABEL_LISTS])
 def test_group_by_and_equal_label_names_as_amtool_reads_them(tmp_path, labels, valid):
     """Label names in the classic grammar, as Alertmanager 0.28's amtool checks them in its classic mode: the alerts
@@ -129,6 +130,7 @@ def test_durations_as_promtool_reads_them(tmp_path, duration, valid):
 SLO_LABELS = [({"team": "platform"}, True), ({"team-name": "x"}, False), ({"9team": "x"}, False)]
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("labels, valid", SLO_LABELS, ids=[json.dumps(labels) for labels, _ in SLO_LABELS])
 def test_slo_label_names_as_promtool_reads_them(tmp_path, labels, valid):
     """Label names in the classic grammar, as Prometheus 3.10's promtool reads them under the legacy name validation

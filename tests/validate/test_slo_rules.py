@@ -29,6 +29,7 @@ def _promtool(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([go_tool("promtool"), *args], capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("stack", STACKS)
 def test_rendered_rules_pass_promtool_check(rendered, stack, tmp_path):
     [path] = rendered[stack].glob("prometheusrule-*.yaml")
@@ -39,6 +40,7 @@ def test_rendered_rules_pass_promtool_check(rendered, stack, tmp_path):
     assert result.returncode == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("stack", STACKS)
 def test_dashboard_queries_are_valid_promql(stack, tmp_path):
     """Each panel's query as a recording rule, so that promtool parses it."""
@@ -90,6 +92,7 @@ def _run_tests(tmp_path: Path, settings, tests: list[dict], *more_apps) -> subpr
     return _promtool("test", "rules", str(spec))
 
 
+@pytest.mark.tools
 @pytest.mark.slow
 @pytest.mark.parametrize("tier", TIERS, ids=[tier.name for tier in TIERS])
 def test_burn_rate_alert_fires_only_when_both_windows_burn(tier, tmp_path):
@@ -118,6 +121,7 @@ def test_burn_rate_alert_fires_only_when_both_windows_burn(tier, tmp_path):
     assert "SUCCESS" in result.stdout
 
 
+@pytest.mark.tools
 @pytest.mark.slow
 def test_rules_tests_can_fail(tmp_path):
     """Negative control: expecting the alert below the threshold makes promtool fail."""
@@ -132,6 +136,7 @@ def test_rules_tests_can_fail(tmp_path):
     assert _run_tests(tmp_path, settings, tests).returncode != 0
 
 
+@pytest.mark.tools
 @pytest.mark.slow
 def test_error_budget_remaining_for_a_known_history(tmp_path):
     """0.05% errors against a 0.1% budget for two hours: half the budget remains."""
@@ -161,6 +166,7 @@ def test_no_alerts_when_every_tier_is_off():
     assert json.dumps(rule_groups(settings)).count('"alert"') == 0
 
 
+@pytest.mark.tools
 @pytest.mark.slow
 def test_overspent_budget_goes_negative(tmp_path):
     """0.2% errors against a 0.1% budget: the budget is spent twice over, -1 remains (the dashboard shows it)."""
@@ -180,6 +186,7 @@ def _app_series(namespace: str, service: str, errors_per_minute: str, minutes: i
             {"series": f'{RESPONSES}{{{worker}, status="500"}}', "values": f"0+{errors_per_minute}x{minutes}"}]
 
 
+@pytest.mark.tools
 @pytest.mark.slow
 def test_two_apps_on_one_prometheus_page_only_for_the_failing_app(tmp_path):
     """Two apps' rule files loaded together, the same SLO name in both: only the failing app pages, with its own
@@ -213,6 +220,7 @@ def _view_series(view: str, status: str, per_minute: str, minutes: int) -> dict:
     return {"series": f'{RESPONSES}{{{worker}, status="{status}"}}', "values": f"0+{per_minute}x{minutes}"}
 
 
+@pytest.mark.tools
 @pytest.mark.slow
 def test_probe_and_scrape_traffic_do_not_dilute_availability(tmp_path):
     """The same users' traffic with 1% 5xx gives the same error ratio with and without probes (health, ready), hits on
@@ -230,6 +238,7 @@ def test_probe_and_scrape_traffic_do_not_dilute_availability(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
+@pytest.mark.tools
 @pytest.mark.slow
 def test_sloth_labels_on_every_slo_rule_and_alert(tmp_path):
     """slothLabels: Sloth's labels on every SLO record and alert, and the alert still fires with them."""
