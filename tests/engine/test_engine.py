@@ -46,7 +46,7 @@ def test_policy_pack_stops_a_prod_preview(engine, tmp_path):
     result = engine("prod", "preview", "--config-file", str(bad), *_policy("prod"), check=False)
     assert result.returncode != 0
     assert "[mandatory]  prod-alertmanager-replicas" in result.stdout, result.stdout[-3000:]
-    assert "Alertmanager main runs 1 replica(s); prod needs at least 3" in result.stdout
+    assert "Alertmanager django-observability-prod runs 1 replica(s); prod needs at least 3" in result.stdout
 
 
 def test_up_twice_second_changes_nothing(engine):
